@@ -1,0 +1,71 @@
+# Ember's front door: `make run` to talk to it, `make test` to check everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+RASA      := $(VENV)/bin/rasa
+STAMP     := $(VENV)/.installed
+MODEL     := models/ember.tar.gz
+# Everything a trained model depends on: retrain when any of it changes.
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                $(wildcard ember/*.py)
+
+.PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
+        helplines lint freeze clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt tools/find_python310.sh
+	@test -x $(PY) || { py=$$(tools/find_python310.sh) && "$$py" -m venv $(VENV); }
+	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 10), "the .venv is not Python 3.10: make clean, then retry"'
+	$(PY) -m pip install --quiet --upgrade "pip==26.3" "wheel==0.45.1"
+	$(PY) -m pip install --quiet --no-build-isolation -c constraints.txt -e ".[dev]"
+	@touch $@
+
+install: $(STAMP) ## create .venv (Python 3.10) with the pinned dependencies
+
+$(MODEL): $(STAMP) $(MODEL_INPUTS)
+	$(RASA) train --fixed-model-name ember --out models
+	@touch $@
+
+train: $(MODEL) ## train a model if none exists or its inputs changed
+
+run: $(MODEL) ## set up, train if needed, and start Ember (Ctrl-C stops it)
+	$(PY) -m tools.serve
+
+shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server running)
+	$(PY) -m tools.serve --shell
+
+validate: $(STAMP) ## check training data, stories and domain for conflicts
+	$(PY) -m tools.validate
+
+helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml
+	$(PY) -m tools.sync_helplines
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check actions ember tools tests
+
+test-unit: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
+
+test-nlu: $(MODEL)
+	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
+	$(PY) -m tools.check_nlu_report results/nlu/intent_report.json --min-macro-f1 0.90
+
+test-core: $(MODEL)
+	$(RASA) test core --stories tests/stories -m $(MODEL) --out results/core \
+		--fail-on-prediction-errors --no-plot
+
+test-e2e: $(MODEL)
+	$(PY) -m pytest -m e2e
+
+test: lint test-unit validate test-nlu test-core test-e2e ## run every test (what CI runs)
+
+freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
+	{ head -n 1 constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+
+clean: ## remove the virtualenv, models and results (keeps conversations in var/)
+	rm -rf $(VENV) models results .pytest_cache

@@ -1,0 +1,103 @@
+import pytest
+
+from actions.forms import (
+    ValidateAcceptanceForm,
+    ValidateBoundaryForm,
+    ValidateSelfLoveForm,
+)
+from tests.conftest import make_tracker, responses_sent
+
+
+def slot_candidates(**slots):
+    """Events as the form sends them: the user's message, then the extracted candidates."""
+    return [{"event": "user", "text": "…"}] + [
+        {"event": "slot", "name": name, "value": value} for name, value in slots.items()
+    ]
+
+
+def as_dict(events):
+    return {event["name"]: event["value"] for event in events}
+
+
+@pytest.mark.parametrize(
+    "validator, slot",
+    [
+        (ValidateAcceptanceForm(), "hardest_part"),
+        (ValidateSelfLoveForm(), "kind_words"),
+        (ValidateBoundaryForm(), "boundary_rule"),
+    ],
+)
+async def test_an_answer_is_kept_tidied(validator, slot, dispatcher, domain):
+    tracker = make_tracker(
+        slots={slot: "  mute him\nand don't check  ", "requested_slot": slot},
+        events=slot_candidates(**{slot: "  mute him\nand don't check  "}),
+        active_loop=validator.form_name(),
+    )
+    events = await validator.run(dispatcher, tracker, domain)
+    assert as_dict(events) == {slot: "mute him and don't check"}
+    assert dispatcher.messages == []
+
+
+async def test_an_empty_answer_is_asked_again_kindly(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"hardest_part": "   ", "requested_slot": "hardest_part"},
+        events=slot_candidates(hardest_part="   "),
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, tracker, domain)
+    assert as_dict(events) == {"hardest_part": None}
+    assert responses_sent(dispatcher) == ["utter_reflection_empty"]
+
+
+@pytest.mark.parametrize(
+    "intent, acknowledgement",
+    [
+        ("feeling_lonely", "utter_form_ack_lonely"),
+        ("blaming_myself", "utter_form_ack_blaming_myself"),
+        ("feeling_heartbroken", "utter_form_ack_heartbroken"),
+        ("feeling_angry", "utter_form_ack_angry"),
+        ("urge_to_contact", "utter_form_ack_urge_to_contact"),
+        ("checking_their_profile", "utter_form_ack_checking_their_profile"),
+    ],
+)
+async def test_a_feeling_or_urge_given_as_an_answer_is_kept_and_acknowledged(
+    intent, acknowledgement, dispatcher, domain
+):
+    text = "that i feel like nobody gets it"
+    tracker = make_tracker(
+        slots={"unmet_need": text, "requested_slot": "unmet_need"},
+        events=slot_candidates(unmet_need=text),
+        intent=intent,
+        active_loop="self_love_form",
+    )
+    events = await ValidateSelfLoveForm().run(dispatcher, tracker, domain)
+    assert as_dict(events) == {"unmet_need": text}
+    assert responses_sent(dispatcher) == [acknowledgement]
+    assert acknowledgement in domain["responses"]
+
+
+async def test_a_plain_answer_gets_no_acknowledgement(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"care_act": "a long bath", "requested_slot": "care_act"},
+        events=slot_candidates(care_act="a long bath"),
+        intent="share_reflection",
+        active_loop="self_love_form",
+    )
+    await ValidateSelfLoveForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
+
+
+async def test_slots_of_other_forms_are_left_alone(dispatcher, domain):
+    tracker = make_tracker(
+        slots={"situation": "they_blocked_me", "urge_plan": "call my sister"},
+        events=slot_candidates(situation="they_blocked_me", urge_plan="call my sister"),
+        active_loop="boundary_form",
+    )
+    events = await ValidateBoundaryForm().run(dispatcher, tracker, domain)
+    assert as_dict(events) == {"urge_plan": "call my sister"}
+
+
+def test_every_validator_is_named_after_a_form_in_the_domain(domain):
+    for validator in (ValidateAcceptanceForm(), ValidateSelfLoveForm(), ValidateBoundaryForm()):
+        assert validator.form_name() in domain["forms"]
+        assert validator.name() in domain["actions"]

@@ -1,0 +1,114 @@
+"""Real servers for end-to-end tests: the action server and a Rasa server from the trained model.
+
+They are started once per test session on free ports, with their own SQLite tracker store in
+a temporary folder; their logs are kept there and printed when a server fails to start.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+
+from tools import serve
+
+TOKEN = "e2e-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Ember:
+    rasa_port: int
+    action_port: int
+    workdir: Path
+    rasa: serve.Server
+    actions: serve.Server
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "ember.db"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def say(self, sender: str, message: str, metadata: Optional[Dict] = None) -> List[Dict]:
+        payload = {"sender": sender, "message": message}
+        if metadata:
+            payload["metadata"] = metadata
+        response = requests.post(f"{self.base_url}/webhooks/rest/webhook", json=payload, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tracker(self, sender: str) -> Dict:
+        response = requests.get(
+            f"{self.base_url}/conversations/{sender}/tracker",
+            params={"token": TOKEN},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def restart_rasa(self) -> None:
+        self.rasa.stop()
+        self.rasa = start(self._rasa_server())
+
+    def _rasa_server(self) -> serve.Server:
+        return serve.rasa_server(
+            port=self.rasa_port,
+            endpoints=self.workdir / "endpoints.yml",
+            token=TOKEN,
+            log_path=self.workdir / "rasa.log",
+        )
+
+
+def start(server: serve.Server) -> serve.Server:
+    server.start()
+    try:
+        server.wait_ready()
+    except (RuntimeError, TimeoutError) as error:
+        server.stop()
+        log = server.log_path.read_text(errors="replace")[-4000:] if server.log_path else ""
+        pytest.fail(f"{error}\n--- last lines of its log ---\n{log}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def ember(tmp_path_factory) -> Ember:
+    if not serve.DEFAULT_MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+    workdir = tmp_path_factory.mktemp("ember")
+    action_port, rasa_port = free_port(), free_port()
+    (workdir / "endpoints.yml").write_text(
+        f"""
+action_endpoint:
+  url: "http://127.0.0.1:{action_port}/webhook"
+tracker_store:
+  type: ember.tracker_store.EmberSQLTrackerStore
+  dialect: sqlite
+  db: {workdir / "ember.db"}
+"""
+    )
+    actions = start(serve.action_server(action_port, log_path=workdir / "actions.log"))
+    instance = Ember(rasa_port, action_port, workdir, rasa=None, actions=actions)
+    instance.rasa = start(instance._rasa_server())
+    yield instance
+    instance.rasa.stop()
+    instance.actions.stop()
+
+
+def texts(replies: List[Dict]) -> str:
+    return "\n\n".join(reply.get("text", "") for reply in replies)
+
+
+def buttons(replies: List[Dict]) -> List[str]:
+    return [button["payload"] for reply in replies for button in reply.get("buttons", [])]

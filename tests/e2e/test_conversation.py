@@ -1,0 +1,135 @@
+"""Whole conversations with the real servers over the REST channel."""
+
+import sqlite3
+import uuid
+
+import pytest
+import requests
+
+from tests.e2e.conftest import buttons, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def variations(domain, response, situation=None):
+    """Texts of a response; with a situation, only the variations conditioned on it."""
+    found = []
+    for variation in domain["responses"][response]:
+        conditions = {c["name"]: c["value"] for c in variation.get("condition", [])}
+        if situation is None or conditions.get("situation") == situation:
+            found.append(variation["text"])
+    return found
+
+
+def said(replies, domain, response, situation=None):
+    # The REST channel sends each paragraph of a response as its own message.
+    sent = texts(replies)
+    return any(text in sent for text in variations(domain, response, situation))
+
+
+def new_sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def test_a_whole_boundary_conversation(ember, domain):
+    me = new_sender()
+
+    replies = ember.say(me, "hi")
+    assert said(replies, domain, "utter_ai_notice")
+    assert said(replies, domain, "utter_greet")
+
+    replies = ember.say(me, "she blocked me everywhere, insta, whatsapp, even my number")
+    assert said(replies, domain, "utter_they_blocked_me")
+    assert "/request_boundaries" in buttons(replies)
+
+    replies = ember.say(me, "/request_boundaries")
+    assert said(replies, domain, "utter_boundary_intro")
+    assert said(replies, domain, "utter_ask_boundary_form_pull_trigger", "they_blocked_me")
+
+    answers = {
+        "pull_trigger": "rereading our old chats at 2am",
+        "boundary_rule": "no contact; archive the chat and don't reread it",
+        "boundary_duration": "30 days",
+        "urge_plan": "go for a walk and write in my journal instead",
+    }
+    replies = []
+    for answer in answers.values():
+        replies = ember.say(me, answer)
+        assert replies, f"no reply to {answer!r}"
+    summary = texts(replies)
+    for answer in answers.values():
+        assert answer in summary
+    assert said(replies, domain, "utter_boundary_closing")
+    assert "/request_professional_help" in buttons(replies)
+
+    slots = ember.tracker(me)["slots"]
+    assert slots["situation"] == "they_blocked_me"
+    assert {slot: slots[slot] for slot in answers} == answers
+
+
+def test_stop_leaves_a_reflection_and_nothing_said_is_lost(ember, domain):
+    me = new_sender()
+    ember.say(me, "can you help me accept that it is over")
+    ember.say(me, "that i never got to say goodbye")
+    replies = ember.say(me, "stop")
+    assert said(replies, domain, "utter_form_stopped")
+    tracker = ember.tracker(me)
+    assert tracker["active_loop"] == {} or tracker["active_loop"].get("name") is None
+    assert tracker["slots"]["hardest_part"] == "that i never got to say goodbye"
+
+
+def test_crisis_comes_first_inside_a_reflection_with_local_contacts(ember, domain):
+    me = new_sender()
+    assert said(ember.say(me, "i live in the uk"), domain, "utter_support_contacts")
+    ember.say(me, "/request_self_love")
+    replies = ember.say(me, "i dont want to be alive anymore")
+    reply = texts(replies)
+    assert "999" in reply and "116 123" in reply
+    assert ember.tracker(me)["active_loop"].get("name") is None
+
+
+def test_professional_help_without_a_country_points_to_directories(ember, domain):
+    replies = ember.say(new_sender(), "how do i find a therapist near me")
+    assert said(replies, domain, "utter_find_therapist")
+    assert "findahelpline.com" in texts(replies)
+    assert '/inform_country{"country":"US"}' in buttons(replies)
+
+
+def test_deleting_the_conversation_erases_it_from_the_tracker_store(ember, domain):
+    me, someone_else = new_sender(), new_sender()
+    ember.say(me, "he went back to his ex and i feel so stupid")
+    ember.say(someone_else, "hello")
+    assert said(ember.say(me, "delete everything i told you"), domain, "utter_confirm_delete")
+    assert said(ember.say(me, "yes"), domain, "utter_data_deleted")
+
+    with sqlite3.connect(ember.db) as db:
+        count = "SELECT COUNT(*) FROM events WHERE sender_id = ?"
+        assert db.execute(count, (me,)).fetchone()[0] == 0
+        assert db.execute(count, (someone_else,)).fetchone()[0] > 0
+    assert [e for e in ember.tracker(me)["events"] if e["event"] == "user"] == []
+
+
+def test_the_http_api_needs_the_token(ember):
+    me = new_sender()
+    ember.say(me, "hi")
+    response = requests.get(f"{ember.base_url}/conversations/{me}/tracker", timeout=10)
+    assert response.status_code == 401
+
+
+def test_a_conversation_survives_a_restart(ember, domain):
+    me = new_sender()
+    ember.say(me, "he stopped replying three weeks ago")
+    ember.say(me, "/request_acceptance")
+    ember.say(me, "the silence, not knowing why")
+
+    ember.restart_rasa()
+
+    replies = ember.say(me, "that i cant make him talk to me")
+    assert said(replies, domain, "utter_ask_acceptance_form_within_reach")
+    user_texts = [e["text"] for e in ember.tracker(me)["events"] if e["event"] == "user"]
+    assert user_texts == [
+        "he stopped replying three weeks ago",
+        "/request_acceptance",
+        "the silence, not knowing why",
+        "that i cant make him talk to me",
+    ]

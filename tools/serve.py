@@ -1,0 +1,175 @@
+"""Starts Ember's servers, waits until each answers, and stops them all cleanly.
+
+`make run` uses it to start everything; the end-to-end tests use the same functions so
+they exercise exactly what a person gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "ember.tar.gz"
+TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
+
+
+def api_token() -> str:
+    """EMBER_API_TOKEN, else a secret generated once and kept in var/ (outside git)."""
+    token = os.environ.get("EMBER_API_TOKEN")
+    if token:
+        return token
+    if TOKEN_FILE.exists():
+        return TOKEN_FILE.read_text().strip()
+    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    TOKEN_FILE.touch(mode=0o600)
+    TOKEN_FILE.write_text(token + "\n")
+    return token
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        output = open(self.log_path, "ab") if self.log_path else None
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.env},
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+            try:
+                if requests.get(self.ready_url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{self.name} did not answer at {self.ready_url} in {timeout:.0f}s")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if not self.process or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def action_server(port: int = 5055, log_path: Path | None = None) -> Server:
+    return Server(
+        name="action server",
+        command=[str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        env={"SANIC_HOST": "127.0.0.1"},
+        log_path=log_path,
+    )
+
+
+def rasa_server(
+    port: int = 5005,
+    model: Path = DEFAULT_MODEL,
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml",
+    token: str | None = None,
+    interface: str = "127.0.0.1",
+    cors: str = "http://localhost:8000",
+    log_path: Path | None = None,
+) -> Server:
+    return Server(
+        name="Rasa server",
+        command=[
+            str(VENV_BIN / "rasa"), "run",
+            "-m", str(model),
+            "--endpoints", str(endpoints),
+            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            "--enable-api",
+            "--auth-token", token or api_token(),
+            "--cors", cors,
+            "-i", interface,
+            "-p", str(port),
+        ],
+        ready_url=f"http://127.0.0.1:{port}/",
+        log_path=log_path,
+    )
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Start Ember's action and Rasa servers.")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--rasa-port", type=int, default=int(os.environ.get("EMBER_RASA_PORT", 5005))
+    )
+    parser.add_argument("--shell", action="store_true", help="chat in the Rasa shell instead")
+    args = parser.parse_args(argv)
+
+    (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    servers = [action_server()]  # endpoints.yml names its port
+    if not args.shell:
+        servers.append(rasa_server(args.rasa_port, args.model))
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        for server in servers:
+            server.start().wait_ready()
+            print(f"✓ {server.name} is up ({server.ready_url})", flush=True)
+        if args.shell:
+            return subprocess.call(
+                [str(VENV_BIN / "rasa"), "shell", "-m", str(args.model),
+                 "--endpoints", "endpoints.yml"],
+                cwd=PROJECT_ROOT,
+            )
+        print(
+            f"\nEmber is running.\n"
+            f"  REST:     POST http://127.0.0.1:{args.rasa_port}/webhooks/rest/webhook\n"
+            f'            {{"sender": "me", "message": "hi"}}\n'
+            f"  socketio: http://127.0.0.1:{args.rasa_port}/socket.io\n"
+            f"  HTTP API: http://127.0.0.1:{args.rasa_port}/ (token in var/api_token)\n"
+            f"  Chat in a terminal instead: make shell\n"
+            f"Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while all(server.process.poll() is None for server in servers):
+            time.sleep(1)
+        print("A server stopped unexpectedly; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping Ember…", flush=True)
+        return 0
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

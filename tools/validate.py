@@ -1,0 +1,82 @@
+"""`rasa data validate --fail-on-warning`, with no warning left unexplained.
+
+Rasa's validator warns that a response "is not used in any story or rule" when only a
+form (its `utter_ask_<form>_<slot>` prompts) or a custom action uses it; it does not
+fail on that warning, so a real unused response would slip by just the same. This
+wrapper accounts for those two kinds of use and fails on every other warning.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+UNUSED = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story or rule\.")
+WARNING = re.compile(r"UserWarning: (?P<message>.*)")
+# Any quoted response name in the actions' source: `response="utter_x"` or a lookup table.
+ACTION_RESPONSE = re.compile(r"""["'](?P<name>utter_[a-z0-9_]+)["']""")
+
+
+def form_prompts(domain: dict) -> set[str]:
+    return {
+        f"utter_ask_{form}_{slot}"
+        for form, spec in (domain.get("forms") or {}).items()
+        for slot in (spec or {}).get("required_slots", [])
+    }
+
+
+def responses_used_by_actions(sources: Iterable[Path]) -> set[str]:
+    return {
+        match["name"]
+        for source in sources
+        for match in ACTION_RESPONSE.finditer(source.read_text(encoding="utf-8"))
+    }
+
+
+def unexplained_warnings(output: str, accounted_for: set[str]) -> list:
+    problems = []
+    for line in output.splitlines():
+        warning = WARNING.search(line)
+        if not warning:
+            continue
+        unused = UNUSED.search(warning["message"])
+        if unused and unused["name"] in accounted_for:
+            continue
+        problems.append(warning["message"])
+    return problems
+
+
+def main() -> int:
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    accounted_for = form_prompts(domain) | responses_used_by_actions(
+        (PROJECT_ROOT / "actions").glob("*.py")
+    )
+    rasa = Path(sys.executable).parent / "rasa"
+    result = subprocess.run(
+        [str(rasa), "data", "validate", "--fail-on-warning"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    problems = unexplained_warnings(output, accounted_for)
+    for problem in problems:
+        print(f"warning: {problem}")
+    if result.returncode != 0 or problems:
+        print(output[-3000:] if result.returncode != 0 else "")
+        print(f"FAIL: rasa data validate exited {result.returncode} with "
+              f"{len(problems)} unexplained warning(s).")
+        return 1
+    print(f"rasa data validate: no errors, no unexplained warnings "
+          f"({len(accounted_for)} responses used by forms or actions).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
