@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Conversations are private: Rasa must never phone home, not even crash reports.
+export RASA_TELEMETRY_ENABLED := false
+
 VENV      := .venv
 PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa

@@ -52,7 +52,7 @@ class Server:
         self.process = subprocess.Popen(
             self.command,
             cwd=PROJECT_ROOT,
-            env={**os.environ, **self.env},
+            env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", **self.env},
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
             start_new_session=True,
@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.shell:
         servers.append(rasa_server(args.rasa_port, args.model))
 
-    signal.signal(signal.SIGTERM, _interrupt)
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     try:
         for server in servers:
             server.start().wait_ready()
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.shell:
             return subprocess.call(
                 [str(VENV_BIN / "rasa"), "shell", "-m", str(args.model),
-                 "--endpoints", "endpoints.yml"],
+                 "--endpoints", "endpoints.yml", "-i", "127.0.0.1"],
                 cwd=PROJECT_ROOT,
             )
         print(
