@@ -9,7 +9,6 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import pytest
 import requests
@@ -41,7 +40,7 @@ class Ember:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def say(self, sender: str, message: str, metadata: Optional[Dict] = None) -> List[Dict]:
+    def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
         payload = {"sender": sender, "message": message}
         if metadata:
             payload["metadata"] = metadata
@@ -49,7 +48,7 @@ class Ember:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def tracker(self, sender: str) -> Dict:
+    def tracker(self, sender: str) -> dict:
         response = requests.get(
             f"{self.base_url}/conversations/{sender}/tracker",
             params={"token": TOKEN},
@@ -106,9 +105,9 @@ tracker_store:
     instance.actions.stop()
 
 
-def texts(replies: List[Dict]) -> str:
+def texts(replies: list[dict]) -> str:
     return "\n\n".join(reply.get("text", "") for reply in replies)
 
 
-def buttons(replies: List[Dict]) -> List[str]:
+def buttons(replies: list[dict]) -> list[str]:
     return [button["payload"] for reply in replies for button in reply.get("buttons", [])]
