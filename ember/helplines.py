@@ -195,6 +195,14 @@ CRISIS_CLOSING = (
     "You don't have to decide anything tonight except to reach out. "
     "I'm still here and I'll stay with you while you do."
 )
+SAFETY_QUESTION = (
+    "I'd like to ask you something directly, because it matters: "
+    "are you having thoughts of ending your life?"
+)
+SAFETY_ANSWERS = [
+    {"title": "Yes, I am", "payload": "/affirm"},
+    {"title": "No, I'm safe", "payload": "/deny"},
+]
 ABUSE_OPENING = (
     "Thank you for telling me. What you're describing is not okay, and it is not a lesson "
     "you're meant to learn or a test of your bond. You deserve to be safe."
@@ -208,7 +216,7 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
     """Country-conditional crisis, abuse and support-contact responses for the domain."""
     directories = _bullets(helplines.international)
     buttons = country_buttons(helplines)
-    crisis, abuse, contacts = [], [], []
+    crisis, abuse, contacts, safety_question = [], [], [], []
     for code, country in helplines.countries.items():
         emergency = (
             f"If you might act on these thoughts, or you are in danger right now, "
@@ -241,6 +249,15 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
                 code,
             )
         )
+        safety_question.append(
+            _variation(
+                f"{SAFETY_QUESTION}\n\nIf you are, you don't have to hold them alone. "
+                f"You can reach someone now:\n{_bullets(country.crisis)}\n"
+                f"If you are in danger, call {country.emergency}.",
+                code,
+                buttons=SAFETY_ANSWERS,
+            )
+        )
     crisis.append(
         _variation(
             f"{CRISIS_OPENING}\n\nIf you might act on these thoughts, or you are in danger "
@@ -267,4 +284,17 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
             buttons=buttons,
         )
     )
-    return {"utter_crisis": crisis, "utter_abuse": abuse, "utter_support_contacts": contacts}
+    safety_question.append(
+        _variation(
+            f"{SAFETY_QUESTION}\n\nIf you are, you don't have to hold them alone. These "
+            f"directories list free, confidential crisis lines in your country:\n"
+            f"{directories}\nIf you are in danger, call your local emergency number.",
+            buttons=SAFETY_ANSWERS,
+        )
+    )
+    return {
+        "utter_crisis": crisis,
+        "utter_abuse": abuse,
+        "utter_support_contacts": contacts,
+        "utter_ask_about_safety": safety_question,
+    }

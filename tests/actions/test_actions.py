@@ -1,6 +1,5 @@
 from actions.privacy import ERASE_SLOT, ActionDeleteMyData
 from actions.safety import ActionSuggestProfessionalHelp
-from actions.session import ActionSessionStart
 from ember.tracker_store import ERASE_SLOT as STORE_ERASE_SLOT
 from tests.conftest import make_tracker, responses_sent
 
@@ -22,20 +21,3 @@ async def test_professional_help_gives_therapist_advice_and_local_contacts(dispa
     )
     assert events == []
     assert responses_sent(dispatcher) == ["utter_find_therapist", "utter_support_contacts"]
-
-
-async def test_a_session_starts_with_the_ai_notice_and_keeps_where_they_are(dispatcher, domain):
-    tracker = make_tracker(
-        slots={"country": "IE", "situation": "they_ended_it", "hardest_part": "private"}
-    )
-    events = await ActionSessionStart().run(dispatcher, tracker, domain)
-    assert [event["event"] for event in events] == ["session_started", "slot", "slot", "action"]
-    carried = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
-    assert carried == {"country": "IE", "situation": "they_ended_it"}
-    assert events[-1]["name"] == "action_listen"
-    assert responses_sent(dispatcher) == ["utter_ai_notice"]
-
-
-async def test_a_first_session_carries_nothing(dispatcher, domain):
-    events = await ActionSessionStart().run(dispatcher, make_tracker(), domain)
-    assert [event["event"] for event in events] == ["session_started", "action"]

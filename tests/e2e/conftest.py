@@ -61,6 +61,15 @@ class Ember:
         self.rasa.stop()
         self.rasa = start(self._rasa_server())
 
+    def stop_actions(self) -> None:
+        self.actions.stop()
+
+    def start_actions(self) -> None:
+        self.actions = start(self._action_server())
+
+    def _action_server(self) -> serve.Server:
+        return serve.action_server(self.action_port, log_path=self.workdir / "actions.log")
+
     def _rasa_server(self) -> serve.Server:
         return serve.rasa_server(
             port=self.rasa_port,
@@ -97,8 +106,8 @@ tracker_store:
   db: {workdir / "ember.db"}
 """
     )
-    actions = start(serve.action_server(action_port, log_path=workdir / "actions.log"))
-    instance = Ember(rasa_port, action_port, workdir, rasa=None, actions=actions)
+    instance = Ember(rasa_port, action_port, workdir, rasa=None, actions=None)
+    instance.start_actions()
     instance.rasa = start(instance._rasa_server())
     yield instance
     instance.rasa.stop()

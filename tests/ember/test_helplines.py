@@ -74,7 +74,7 @@ def test_rendered_responses_carry_each_countrys_numbers_and_a_default():
     raw = yaml.safe_load(source.read_text()) if source.exists() else data_with(LINE)
     data = helplines.parse(raw, today=TODAY)
     rendered = helplines.render_responses(data)
-    for name in ("utter_crisis", "utter_abuse", "utter_support_contacts"):
+    for name in ("utter_crisis", "utter_abuse", "utter_support_contacts", "utter_ask_about_safety"):
         variations = rendered[name]
         conditioned = {
             v["condition"][0]["value"]: v["text"] for v in variations if "condition" in v
@@ -85,11 +85,13 @@ def test_rendered_responses_carry_each_countrys_numbers_and_a_default():
         default = [v for v in variations if "condition" not in v]
         assert len(default) == 1
         assert all(line.name in default[0]["text"] for line in data.international)
-        assert default[0]["buttons"][-1]["title"] == "Somewhere else"
+        last_button = default[0]["buttons"][-1]["payload"]
+        assert last_button in ('/inform_country{"country":"other"}', "/deny"), name
     for code, country in data.countries.items():
-        crisis_text = next(v["text"] for v in rendered["utter_crisis"]
-                           if v.get("condition", [{}])[0].get("value") == code)
-        assert all(line.name in crisis_text for line in country.crisis)
+        for name in ("utter_crisis", "utter_ask_about_safety"):
+            text = next(v["text"] for v in rendered[name]
+                        if v.get("condition", [{}])[0].get("value") == code)
+            assert all(line.name in text for line in country.crisis), (name, code)
 
 
 def test_the_domain_is_in_sync_with_the_helplines():
