@@ -41,8 +41,9 @@ run: $(MODEL) ## set up, train if needed, and start Ember (Ctrl-C stops it)
 shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server running)
 	$(PY) -m tools.serve --shell
 
-validate: $(STAMP) ## check training data, stories and domain for conflicts
+validate: $(STAMP) ## check training data, stories, domain and the content library
 	$(PY) -m tools.validate
+	$(PY) -m ember.content_library
 
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml
 	$(PY) -m tools.sync_helplines

@@ -18,13 +18,12 @@ import unicodedata
 from enum import Enum
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from ember.stateless_component import StatelessComponent
 
 CRISIS_INTENT = "crisis"
 UNCLEAR_INTENT = "unclear_risk"
@@ -271,22 +270,13 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class CrisisSafetyNet(GraphComponent, IntentClassifier):
+class CrisisSafetyNet(StatelessComponent, IntentClassifier):
     """Put it last in the pipeline, after the intent classifier and FallbackClassifier."""
 
     @classmethod
     def required_components(cls) -> list[type]:
         return [IntentClassifier]
 
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisSafetyNet:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -7,43 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ember.never_list import NEVER_LIST, violations
 from tests.conftest import PROJECT_ROOT
-
-NEVER_LIST = {
-    "reunion promises or predictions": [
-        r"\b(they|he|she)('ll| will) (come back|return|reach out|realise|realize|miss you)",
-        r"\b(they|he|she) (still )?(loves?|miss(es)?|want(s)?) you\b",
-        r"\bunion is (coming|near|close|certain|guaranteed|written)",
-        r"\bmeant to be together\b",
-        r"\b(in|within|after) \d+ (days|weeks|months)\b.*\b(back|reunite|union)\b",
-        r"\bdivine timing will\b",
-    ],
-    "encouraging contact, checking or showing up": [
-        r"\b(text|message|call|email|dm|contact|visit) (them|him|her)\b(?! again)",
-        r"\breach out to (them|him|her)\b",
-        r"\b(try|go ahead and|you could|why not) (unblock|check|look at|follow)\b",
-        r"\bshow up at\b",
-        r"\bnew account\b",
-    ],
-    "diagnosis": [
-        r"\bnarcissi",
-        r"\bavoidant\b",
-        r"\bborderline\b",
-        r"\bbipolar\b",
-        r"\b(socio|psycho)path",
-        r"\byou (have|are suffering from) (depression|an? .*disorder|ptsd)",
-        r"\btrauma bond",
-    ],
-    "method information": [
-        r"\b\d+\s?(mg|milligram|pills|tablets)\b",
-        r"\b(overdose|lethal|noose|rope|bridge|tall enough|high enough)\b",
-    ],
-    "selling": [
-        r"\b(buy|purchase|subscribe|premium|upgrade|discount|coupon|pricing)\b",
-        r"\b(coaching|(?<!of )course|masterclass|tarot|psychic|reading session)\b",
-        r"[$€£]\s?\d",
-    ],
-}
 
 
 def all_texts(domain) -> Iterator[tuple[str, str]]:
@@ -57,10 +22,10 @@ def all_texts(domain) -> Iterator[tuple[str, str]]:
 @pytest.mark.parametrize("rule", sorted(NEVER_LIST))
 def test_no_response_breaks_the_never_list(domain, rule):
     hits = [
-        (name, pattern, text[:120])
+        (name, match, text[:120])
         for name, text in all_texts(domain)
-        for pattern in NEVER_LIST[rule]
-        if re.search(pattern, text, re.IGNORECASE)
+        for broken, match in violations(text)
+        if broken == rule
     ]
     assert hits == [], f"{rule}: {hits}"
 
@@ -77,11 +42,7 @@ def test_no_response_breaks_the_never_list(domain, rule):
     ],
 )
 def test_the_never_list_catches_what_it_is_meant_to(text):
-    assert any(
-        re.search(pattern, text, re.IGNORECASE)
-        for patterns in NEVER_LIST.values()
-        for pattern in patterns
-    )
+    assert violations(text)
 
 
 def test_button_payloads_name_real_intents(domain):
@@ -144,7 +105,7 @@ FREQUENT_RESPONSES = [
     "utter_checking_their_profile", "utter_ask_why_they_ran", "utter_ask_will_they_come_back",
     "utter_feeling_heartbroken", "utter_feeling_anxious", "utter_feeling_angry",
     "utter_feeling_lonely", "utter_blaming_myself", "utter_feeling_better",
-    "utter_grounding", "utter_journal_prompt", "utter_affirmation", "utter_offer_paths",
+    "utter_offer_paths",
 ]
 
 

@@ -83,12 +83,31 @@ class Server:
             self.process.wait()
 
 
-def action_server(port: int = 5055, log_path: Path | None = None) -> Server:
+def content_server(
+    port: int = 5056, log_path: Path | None = None, content: Path | None = None
+) -> Server:
+    command = [sys.executable, "-m", "ember.content_service", "--port", str(port)]
+    if content:
+        command += ["--content", str(content)]
+    return Server(
+        name="content service",
+        command=command,
+        ready_url=f"http://127.0.0.1:{port}/health",
+        log_path=log_path,
+    )
+
+
+def action_server(
+    port: int = 5055, log_path: Path | None = None, content_url: str | None = None
+) -> Server:
+    env = {"SANIC_HOST": "127.0.0.1"}
+    if content_url:
+        env["EMBER_CONTENT_URL"] = content_url
     return Server(
         name="action server",
         command=[str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
         ready_url=f"http://127.0.0.1:{port}/health",
-        env={"SANIC_HOST": "127.0.0.1"},
+        env=env,
         log_path=log_path,
     )
 
@@ -134,7 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
-    servers = [action_server()]  # endpoints.yml names its port
+    content_port = int(os.environ.get("EMBER_CONTENT_PORT", 5056))
+    servers = [
+        content_server(content_port),
+        action_server(content_url=f"http://127.0.0.1:{content_port}"),  # endpoints.yml: 5055
+    ]
     if not args.shell:
         servers.append(rasa_server(args.rasa_port, args.model))
 
@@ -156,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             f'            {{"sender": "me", "message": "hi"}}\n'
             f"  socketio: http://127.0.0.1:{args.rasa_port}/socket.io\n"
             f"  HTTP API: http://127.0.0.1:{args.rasa_port}/ (token in var/api_token)\n"
+            f"  Content:  http://127.0.0.1:{content_port}/v1/content\n"
             f"  Chat in a terminal instead: make shell\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,

@@ -6,22 +6,16 @@ a temporary folder; their logs are kept there and printed when a server fails to
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.conftest import free_port
 from tools import serve
 
 TOKEN = "e2e-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -31,6 +25,7 @@ class Ember:
     workdir: Path
     rasa: serve.Server
     actions: serve.Server
+    content: serve.Server
 
     @property
     def db(self) -> Path:
@@ -68,7 +63,11 @@ class Ember:
         self.actions = start(self._action_server())
 
     def _action_server(self) -> serve.Server:
-        return serve.action_server(self.action_port, log_path=self.workdir / "actions.log")
+        return serve.action_server(
+            self.action_port,
+            log_path=self.workdir / "actions.log",
+            content_url=self.content.ready_url.removesuffix("/health"),
+        )
 
     def _rasa_server(self) -> serve.Server:
         return serve.rasa_server(
@@ -106,12 +105,14 @@ tracker_store:
   db: {workdir / "ember.db"}
 """
     )
-    instance = Ember(rasa_port, action_port, workdir, rasa=None, actions=None)
+    content = start(serve.content_server(free_port(), log_path=workdir / "content.log"))
+    instance = Ember(rasa_port, action_port, workdir, rasa=None, actions=None, content=content)
     instance.start_actions()
     instance.rasa = start(instance._rasa_server())
     yield instance
     instance.rasa.stop()
     instance.actions.stop()
+    instance.content.stop()
 
 
 def texts(replies: list[dict]) -> str:

@@ -6,6 +6,7 @@ import uuid
 import pytest
 import requests
 
+from ember import content_library
 from tests.e2e.conftest import buttons, texts
 
 pytestmark = pytest.mark.e2e
@@ -133,3 +134,14 @@ def test_a_conversation_survives_a_restart(ember, domain):
         "the silence, not knowing why",
         "that i cant make him talk to me",
     ]
+
+
+def test_content_is_fetched_and_not_repeated(ember):
+    exercises = {item.title for item in content_library.load().values() if item.kind == "exercise"}
+    me = new_sender()
+    first = ember.say(me, "can you give me a grounding exercise")
+    second = ember.say(me, "another grounding exercise please")
+    titles = [replies[0]["text"] for replies in (first, second)]
+    assert set(titles) <= exercises
+    assert titles[0] != titles[1]
+    assert len(ember.tracker(me)["slots"]["content_seen"]) == 2
