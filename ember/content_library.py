@@ -156,15 +156,18 @@ def select(
     exclude: Iterable[str] = (),
     limit: int = 5,
 ) -> list[Item]:
-    """Items that fit, the most specific first (an exact tag beats `any`), unseen ones only."""
+    """Unseen items that fit, best first: an exact tag beats `any`, `any` beats a mismatch."""
     excluded = set(exclude)
 
+    def fit(tags: tuple[str, ...], wanted: str | None) -> int:
+        # An exact tag fits best; without a wish, a general item fits better than one
+        # written for a situation or feeling the person never mentioned.
+        if wanted is not None:
+            return 1 if wanted in tags else 0
+        return 0 if ANY in tags else -1
+
     def specificity(item: Item) -> int:
-        return sum(
-            1
-            for tags, wanted in ((item.situations, situation), (item.feelings, feeling))
-            if wanted is not None and wanted in tags
-        )
+        return fit(item.situations, situation) + fit(item.feelings, feeling)
 
     fitting = [
         item

@@ -83,6 +83,11 @@ def test_select_prefers_an_exact_situation_and_skips_what_was_seen():
     assert [item.id for item in chosen] == ["general"]
 
 
+def test_without_a_known_situation_general_items_come_first():
+    pool = items(("a-for-blocked", {"situations": ["they_blocked_me"]}), ("z-general", {}))
+    assert [item.id for item in library.select(pool)] == ["z-general", "a-for-blocked"]
+
+
 def test_select_filters_by_kind_flow_and_feeling():
     pool = items(
         ("calm", {"feelings": ["feeling_anxious"]}), ("sad", {"feelings": ["feeling_heartbroken"]})
