@@ -15,7 +15,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 $(wildcard ember/*.py)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        helplines lint freeze clean
+        helplines lint freeze clean evaluate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ test-core: $(MODEL)
 test-e2e: $(MODEL)
 	$(PY) -m pytest -m e2e
 
+evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
+	$(PY) -m tools.evaluate
+
 test: lint test-unit validate test-nlu test-core test-e2e ## run every test (what CI runs)
 
 freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
@@ -72,4 +75,4 @@ freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
 	mv constraints.txt.new constraints.txt
 
 clean: ## remove the virtualenv, models and results (keeps conversations in var/)
-	rm -rf $(VENV) models results .pytest_cache
+	rm -rf $(VENV) models results reports .pytest_cache
