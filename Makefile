@@ -15,7 +15,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 $(wildcard ember/*.py)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        helplines lint freeze clean evaluate
+        helplines lint freeze clean evaluate bench test-bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,7 +68,16 @@ test-e2e: $(MODEL)
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate
 
-test: lint test-unit validate test-nlu test-core test-e2e ## run every test (what CI runs)
+bench: $(MODEL) ## Ember vs stock rasa init: training, start-up, memory, latency, throughput
+	$(PY) -m tools.bench $(if $(QUICK),--quick,)
+
+# make test only checks that one short round runs and writes its report; figures are printed.
+test-bench: $(MODEL)
+	rm -f reports/bench.json reports/bench.md
+	$(MAKE) --no-print-directory bench QUICK=1
+	test -s reports/bench.json && test -s reports/bench.md
+
+test: lint test-unit validate test-nlu test-core test-e2e test-bench ## run every test (what CI runs)
 
 freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
 	{ head -n 1 constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
