@@ -145,3 +145,11 @@ def test_content_is_fetched_and_not_repeated(ember):
     assert set(titles) <= exercises
     assert titles[0] != titles[1]
     assert len(ember.tracker(me)["slots"]["content_seen"]) == 2
+
+
+@pytest.mark.parametrize("opening", ["i feel so alone tonight", "i want to text him so bad rn"])
+def test_a_conversation_that_opens_with_a_feeling_or_urge_starts_with_the_ai_notice(
+    ember, domain, opening
+):
+    replies = ember.say(new_sender(), opening)
+    assert said(replies[:1], domain, "utter_ai_notice")
