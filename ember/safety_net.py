@@ -232,9 +232,8 @@ def _without_figures_of_speech(text: str) -> str:
     return text
 
 
-def assess(text: str) -> Risk:
-    """What the words themselves say, regardless of any classifier."""
-    literal = _without_figures_of_speech(normalise(text))
+def _assess_normalised(normalised: str) -> Risk:
+    literal = _without_figures_of_speech(normalised)
     if any(pattern.search(literal) for pattern in CRISIS_PATTERNS):
         return Risk.CRISIS
     if any(pattern.search(literal) for pattern in UNCLEAR_PATTERNS):
@@ -242,21 +241,23 @@ def assess(text: str) -> Risk:
     return Risk.NONE
 
 
-def is_figure_of_speech_only(text: str) -> bool:
-    normalised = normalise(text)
-    return any(p.search(normalised) for p in FIGURES_OF_SPEECH) and assess(text) is Risk.NONE
+def assess(text: str) -> Risk:
+    """What the words themselves say, regardless of any classifier."""
+    return _assess_normalised(normalise(text))
 
 
 def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     """The intent the safety net imposes, or None to keep the classifier's decision."""
-    risk = assess(text)
+    normalised = normalise(text)  # once per message: this runs on every turn
+    risk = _assess_normalised(normalised)
     if risk is Risk.CRISIS:
         return CRISIS_INTENT
     confidence = {entry["name"]: entry["confidence"] for entry in ranking}
     classified = [e["name"] for e in ranking if e["name"] != FALLBACK_INTENT]
     top = classified[0] if classified else None
     calmer = next((name for name in classified if name not in RISK_INTENTS), FALLBACK_INTENT)
-    if is_figure_of_speech_only(text):
+    figure_of_speech = any(pattern.search(normalised) for pattern in FIGURES_OF_SPEECH)
+    if figure_of_speech and risk is Risk.NONE:
         return calmer if top in RISK_INTENTS else None
     if top == CRISIS_INTENT and confidence[CRISIS_INTENT] >= TRUST_CRISIS:
         return None
