@@ -10,8 +10,6 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tools.serve import free_port  # noqa: F401 (shared with the tests that import it)
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 

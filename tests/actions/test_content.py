@@ -6,9 +6,10 @@ import pytest
 
 from actions import content
 from actions.content_client import ATTEMPT_TIMEOUT, ATTEMPTS, ContentClient
-from tests.conftest import free_port, make_tracker
+from tests.conftest import make_tracker
 from tests.content_fixtures import misbehaving_server, write_item
 from tools import serve
+from tools.serve import free_port
 
 
 @pytest.fixture(scope="module")

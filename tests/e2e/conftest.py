@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port
 from tools import serve
+from tools.serve import free_port
 
 TOKEN = "e2e-test-token"
 

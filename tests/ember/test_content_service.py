@@ -5,9 +5,9 @@ import time
 import pytest
 import requests
 
-from tests.conftest import free_port
 from tests.content_fixtures import write_item
 from tools import serve
+from tools.serve import free_port
 
 
 @pytest.fixture(scope="module")
