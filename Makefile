@@ -10,9 +10,11 @@ PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
 MODEL     := models/ember.tar.gz
-# Everything a trained model depends on: retrain when any of it changes.
+# Everything a trained model depends on (the NLU components config.yml names included):
+# retrain when any of it changes, and only then.
+NLU_COMPONENTS := ember/safety_net.py ember/channel_country.py ember/stateless_component.py
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(wildcard ember/*.py)
+                $(NLU_COMPONENTS)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
         helplines lint freeze clean evaluate bench test-bench
