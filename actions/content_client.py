@@ -8,6 +8,7 @@ of the person's words.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 
@@ -29,15 +30,18 @@ class ContentClient:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self._cache: OrderedDict[tuple, tuple[float, list[Item]]] = OrderedDict()
+        # fetch() runs in worker threads, several turns at once.
+        self._cache_lock = threading.Lock()
         self._failing = False
 
     def fetch(self, **query) -> list[Item] | None:
         """Items for the query, or None when the service is down, slow or answers garbage."""
         key = tuple(sorted((name, str(value)) for name, value in query.items()))
-        cached = self._cache.get(key)
-        if cached and cached[0] > time.monotonic():
-            self._cache.move_to_end(key)
-            return cached[1]
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached and cached[0] > time.monotonic():
+                self._cache.move_to_end(key)
+                return cached[1]
         params = {name: ",".join(value) if isinstance(value, (list, tuple)) else value
                   for name, value in query.items() if value not in (None, [], ())}
         for _ in range(ATTEMPTS):
@@ -60,10 +64,11 @@ class ContentClient:
         return None
 
     def _remember(self, key: tuple, items: list[Item]) -> None:
-        self._cache[key] = (time.monotonic() + CACHE_SECONDS, items)
-        self._cache.move_to_end(key)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[key] = (time.monotonic() + CACHE_SECONDS, items)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
 
     def _report(self, reason: str) -> None:
         if not self._failing:
