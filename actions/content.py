@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.config import content_service_url
 from actions.content_client import ContentClient
+from actions.guard import answers_kindly_on_failure
 from ember import content_library
 from ember.content_library import Item
 
@@ -65,6 +66,7 @@ class ActionFetchContent(Action):
     def name(self) -> str:
         return "action_fetch_content"
 
+    @answers_kindly_on_failure
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.guard import answers_kindly_on_failure
+
 DISTRESS_INTENTS = frozenset(
     {
         "feeling_heartbroken",
@@ -47,6 +49,7 @@ class ActionCheckDistress(Action):
     def name(self) -> str:
         return "action_check_distress"
 
+    @answers_kindly_on_failure
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

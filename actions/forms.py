@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.guard import answers_kindly_on_failure
 from actions.reflections import clean_reflection
 
 # A feeling or an urge said in answer to a reflection prompt is an answer, not a detour
@@ -31,6 +32,12 @@ class ReflectionFormValidator(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """`validate_<form>`; abstract so this base class is never registered."""
+
+    @answers_kindly_on_failure
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await super().run(dispatcher, tracker, domain)
 
     async def get_validation_events(
         self,

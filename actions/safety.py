@@ -7,6 +7,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.guard import answers_kindly_on_failure
+
 
 class ActionSuggestProfessionalHelp(Action):
     """The contacts are a domain response conditioned on the `country` slot, rendered
@@ -15,6 +17,7 @@ class ActionSuggestProfessionalHelp(Action):
     def name(self) -> str:
         return "action_suggest_professional_help"
 
+    @answers_kindly_on_failure
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-from actions.privacy import ERASE_SLOT, ActionDeleteMyData
+from actions.privacy import (
+    ERASE_SLOT,
+    REFLECTION_SLOTS,
+    ActionDeleteMyData,
+    ActionShowMyReflections,
+)
 from actions.safety import ActionSuggestProfessionalHelp
 from ember.tracker_store import ERASE_SLOT as STORE_ERASE_SLOT
 from tests.conftest import make_tracker, responses_sent
@@ -21,3 +26,35 @@ async def test_professional_help_gives_therapist_advice_and_local_contacts(dispa
     )
     assert events == []
     assert responses_sent(dispatcher) == ["utter_find_therapist", "utter_support_contacts"]
+
+
+async def test_show_my_reflections_gives_back_every_answer_written(dispatcher, domain):
+    slots = {
+        "hardest_part": "the silence",
+        "boundary_rule": "no checking her stories",
+        "boundary_duration": "30 days",
+        "reasons_to_stay": "my sister",
+    }
+    events = await ActionShowMyReflections().run(dispatcher, make_tracker(slots=slots), domain)
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_my_reflections"
+    summary = message["summary"]
+    for answer in slots.values():
+        assert answer in summary
+    assert "Your acceptance reflection\nThe hardest part: the silence" in summary
+    assert "Your self-love reflection" not in summary  # nothing written there
+    assert summary.index("acceptance") < summary.index("boundary") < summary.index("safety")
+
+
+async def test_show_my_reflections_says_so_when_nothing_was_written(dispatcher, domain):
+    await ActionShowMyReflections().run(dispatcher, make_tracker(), domain)
+    assert responses_sent(dispatcher) == ["utter_no_reflections_yet"]
+
+
+def test_every_reflection_slot_is_shown_and_exists_in_the_domain(domain):
+    shown = {slot for headings in REFLECTION_SLOTS.values() for slot in headings}
+    form_slots = {
+        slot for form in domain["forms"].values() for slot in form["required_slots"]
+    }
+    assert shown == form_slots
