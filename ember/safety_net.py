@@ -23,7 +23,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from ember.stateless_component import StatelessComponent
+from ember.stateless_component import StatelessComponent, impose_intent
 
 CRISIS_INTENT = "crisis"
 UNCLEAR_INTENT = "unclear_risk"
@@ -285,14 +285,6 @@ class CrisisSafetyNet(StatelessComponent, IntentClassifier):
             imposed = decide(message.get(TEXT) or "", ranking)
             if imposed is None:
                 continue
-            current = message.get(INTENT) or {}
-            if current.get("name") == imposed:
-                continue
-            message.set(INTENT, {"name": imposed, "confidence": 1.0}, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [{"name": imposed, "confidence": 1.0}]
-                + [entry for entry in ranking if entry["name"] != imposed],
-                add_to_output=True,
-            )
+            if (message.get(INTENT) or {}).get("name") != imposed:
+                impose_intent(message, imposed)
         return messages

@@ -7,6 +7,8 @@ from typing import Any
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 
 class StatelessComponent(GraphComponent):
@@ -19,3 +21,15 @@ class StatelessComponent(GraphComponent):
         execution_context: ExecutionContext,
     ) -> StatelessComponent:
         return cls()
+
+
+def impose_intent(message: Message, intent: str) -> None:
+    """Makes `intent` the message's intent with full confidence, keeping the rest of the
+    classifier's ranking below it for anyone reviewing the decision later."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+    message.set(
+        INTENT_RANKING_KEY,
+        [{"name": intent, "confidence": 1.0}] + [e for e in ranking if e["name"] != intent],
+        add_to_output=True,
+    )

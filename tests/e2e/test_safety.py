@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ember.helplines import CRISIS_OPENING, SAFETY_QUESTION
-from tests.e2e.conftest import buttons, texts
+from tests.e2e.conftest import buttons, carries_contacts, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -15,12 +15,6 @@ PHRASINGS = yaml.safe_load(
     (Path(__file__).parent.parent / "safety" / "crisis_phrasings.yml").read_text(encoding="utf-8")
 )
 MAX_FALSE_ALARM_RATE = 0.03
-
-
-def carries_contacts(reply: str) -> bool:
-    """True when a reply holds crisis contacts: the directories shown when no country is known."""
-    directories = ("findahelpline.com", "befrienders.org")
-    return any(directory in reply for directory in directories)
 
 
 def is_crisis_reply(reply: str) -> bool:
@@ -91,3 +85,18 @@ def test_crisis_and_abuse_replies_arrive_with_the_action_server_down(ember):
         ember.start_actions()
     assert "999" in crisis and "116 123" in crisis
     assert "999" in abuse and "0808 2000 247" in abuse
+
+
+def test_a_message_whose_action_cannot_run_still_gets_a_kind_reply(ember, domain):
+    me = f"down-{uuid.uuid4().hex[:12]}"
+    ember.say(me, "hi")
+    ember.stop_actions()
+    try:
+        replies = texts(ember.say(me, "can i have an affirmation"))
+    finally:
+        ember.start_actions()
+    apology = domain["responses"]["utter_something_went_wrong"][0]["text"].split("\n\n")[0]
+    assert apology in replies
+    users = [e["text"] for e in ember.tracker(me)["events"] if e.get("event") == "user"]
+    assert users == ["hi", "can i have an affirmation"]
+    assert texts(ember.say(me, "can i have an affirmation")), "no reply once actions are back"

@@ -1,6 +1,12 @@
 from pathlib import Path
 
-from tools.validate import form_prompts, responses_used_by_actions, unexplained_warnings
+from tools.validate import (
+    FAILED,
+    failed_for_unexplained_reasons,
+    form_prompts,
+    responses_used_by_actions,
+    unexplained_warnings,
+)
 
 PREFIX = "/x/rasa/shared/utils/io.py:100: UserWarning: "
 OUTPUT = "\n".join(
@@ -39,3 +45,37 @@ def test_responses_named_in_action_code_count_as_used(tmp_path: Path):
         "# utter_not_quoted in a comment does not count\n"
     )
     assert responses_used_by_actions([source]) == {"utter_data_deleted", "utter_form_ack_lonely"}
+
+
+WITHOUT_EXAMPLES = (
+    f"{PREFIX}The intent '{{}}' is listed in the domain file, but is not found in the NLU "
+    "training data."
+)
+
+
+def test_only_intents_imposed_by_a_component_may_lack_examples():
+    output = "\n".join(
+        [WITHOUT_EXAMPLES.format("message_too_long"), WITHOUT_EXAMPLES.format("inform_mood")]
+    )
+    assert unexplained_warnings(output, set(), frozenset({"message_too_long"})) == [
+        "The intent 'inform_mood' is listed in the domain file, but is not found in the NLU "
+        "training data."
+    ]
+
+
+def test_story_conflicts_and_errors_are_never_explained():
+    output = "\n".join(
+        [
+            "2026-11-23 12:00:00 WARNING  rasa.validator  - Story structure conflict after x",
+            "2026-11-23 12:00:00 ERROR    rasa.shared.core.domain  - broken domain",
+        ]
+    )
+    assert len(unexplained_warnings(output, set())) == 2
+
+
+def test_rasa_failing_only_over_explained_warnings_is_accepted():
+    output = WITHOUT_EXAMPLES.format("message_too_long") + f"\n\x1b[91m{FAILED}\x1b[0m\n"
+    assert not failed_for_unexplained_reasons(1, output, [])
+    assert failed_for_unexplained_reasons(1, "Encountered empty domain during validation.", [])
+    assert failed_for_unexplained_reasons(0, "", ["a warning"])
+    assert not failed_for_unexplained_reasons(0, "", [])

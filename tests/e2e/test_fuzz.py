@@ -1,0 +1,64 @@
+"""Property-based fuzzing of the REST webhook: the server stays up and answers valid messages."""
+
+import json
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ember.channels import MAX_SENDER_LENGTH
+
+pytestmark = pytest.mark.e2e
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+json_values = st.recursive(
+    scalars | st.text(max_size=50),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=10,
+)
+senders = st.text(min_size=1, max_size=MAX_SENDER_LENGTH).filter(str.strip)
+payloads = st.one_of(
+    st.fixed_dictionaries(
+        {"sender": senders, "message": st.text(max_size=300)},
+        optional={"metadata": st.dictionaries(st.text(max_size=10), json_values, max_size=3)},
+    ),
+    st.fixed_dictionaries({"sender": json_values, "message": json_values}),
+    json_values,
+)
+
+
+def is_valid(payload) -> bool:
+    return (
+        isinstance(payload, dict)
+        and isinstance(payload.get("sender"), str)
+        and bool(payload["sender"].strip())
+        and len(payload["sender"]) <= MAX_SENDER_LENGTH
+        and isinstance(payload.get("message"), str)
+        and isinstance(payload.get("metadata", {}), dict)
+    )
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(payload=payloads)
+def test_every_payload_gets_a_4xx_or_a_reply(ember, payload):
+    response = requests.post(
+        f"{ember.base_url}/webhooks/rest/webhook",
+        data=json.dumps(payload),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    if is_valid(payload):
+        assert response.status_code == 200, response.text
+        assert response.json(), f"no reply to {payload!r}"
+    else:
+        assert response.status_code == 400, response.text
+
+
+def test_the_server_is_still_up_after_fuzzing(ember):
+    assert requests.get(ember.base_url, timeout=10).ok

@@ -1,0 +1,75 @@
+import json
+
+import pytest
+
+from ember.channels import (
+    MAX_BODY_BYTES,
+    EmberRestInput,
+    Incoming,
+    InvalidRequest,
+    parse_request,
+    without_control_characters,
+)
+
+JSON = "application/json"
+
+
+def body(payload) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def test_a_well_formed_message_is_accepted():
+    incoming = parse_request(
+        "application/json; charset=utf-8",
+        body({"sender": "a1", "message": "hi", "metadata": {"country": "GB"}}),
+    )
+    assert incoming == Incoming("a1", "hi", {"country": "GB"})
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw", "status"),
+    [
+        (JSON, b"{not json", 400),
+        (JSON, b"\xff\xfe\x00", 400),
+        (JSON, b"", 400),
+        (JSON, body(["sender", "message"]), 400),
+        (JSON, body({"message": "hi"}), 400),  # Rasa would file it under "default"
+        (JSON, body({"sender": "", "message": "hi"}), 400),
+        (JSON, body({"sender": "   ", "message": "hi"}), 400),
+        (JSON, body({"sender": 42, "message": "hi"}), 400),
+        (JSON, body({"sender": "x" * 129, "message": "hi"}), 400),
+        (JSON, body({"sender": "a1"}), 400),
+        (JSON, body({"sender": "a1", "message": None}), 400),
+        (JSON, body({"sender": "a1", "message": ["hi"]}), 400),
+        (JSON, body({"sender": "a1", "message": "hi", "metadata": "GB"}), 400),
+        ("text/plain", body({"sender": "a1", "message": "hi"}), 415),
+        ("application/x-www-form-urlencoded", b"sender=a1&message=hi", 415),
+        (None, body({"sender": "a1", "message": "hi"}), 415),
+        (JSON, b" " * (MAX_BODY_BYTES + 1), 413),
+    ],
+)
+def test_malformed_requests_get_a_clear_status_and_reason(content_type, raw, status):
+    with pytest.raises(InvalidRequest) as invalid:
+        parse_request(content_type, raw)
+    assert invalid.value.status == status
+    assert invalid.value.message
+
+
+def test_control_characters_are_dropped_but_text_and_line_breaks_kept():
+    assert without_control_characters("he\x00llo\x07\n\tthere\x1b\x7f 💔 مرحبا") == (
+        "hello\n\tthere 💔 مرحبا"
+    )
+
+
+def test_empty_and_whitespace_messages_pass_through_to_get_a_reply():
+    assert parse_request(JSON, body({"sender": "a1", "message": ""})).text == ""
+    assert parse_request(JSON, body({"sender": "a1", "message": "  \n"})).text == "  \n"
+
+
+def test_origins_must_be_exact():
+    assert EmberRestInput.from_credentials(
+        {"allowed_origins": ["http://localhost:8000"]}
+    ).allowed_origins == {"http://localhost:8000"}
+    assert EmberRestInput.from_credentials(None).allowed_origins == frozenset()
+    with pytest.raises(ValueError):
+        EmberRestInput.from_credentials({"allowed_origins": ["*"]})
