@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -33,6 +34,15 @@ MAX_SENDER_LENGTH = 128
 # cannot be stored in PostgreSQL text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 APOLOGY_RESPONSE = "utter_something_went_wrong"
+# What a safety message gets when Rasa could not answer it: typically a reflection was
+# active and its validation action could not run, which ends the turn before any rule.
+# These replies need nothing but the domain (data/rules/safety.yml has the same pairs).
+SAFETY_REPLIES = {
+    "crisis": ["utter_crisis", "utter_crisis_followup"],
+    "abuse": ["utter_abuse"],
+    "unclear_risk": ["utter_ask_about_safety"],
+    "request_crisis_contacts": ["utter_support_contacts"],
+}
 
 
 class InvalidRequest(ValueError):
@@ -85,12 +95,13 @@ async def handle_with_reply(
     message: UserMessage,
     replies_sent: Callable[[], int],
 ) -> None:
-    """Hands the message to Rasa; if that fails or Rasa says nothing, apologises kindly.
+    """Hands the message to Rasa; if that fails or Rasa says nothing, answers anyway.
 
     Silence happens when a custom action cannot run (the action server is down or
-    overloaded): Rasa logs it and waits for the next message. The apology is a domain
-    response run through Rasa, so it is stored with the conversation like any other reply.
-    Logs name the failure, never the person's words.
+    overloaded): Rasa logs it and waits for the next message. A safety message then gets
+    its contacts, anything else a kind apology: domain responses run through Rasa, so
+    they are stored with the conversation like any other reply. Logs name the failure,
+    never the person's words.
     """
     try:
         await on_new_message(message)
@@ -100,9 +111,20 @@ async def handle_with_reply(
         return
     agent = app.ctx.agent
     async with agent.lock_store.lock(message.sender_id):
-        await agent.execute_action(
-            message.sender_id, APOLOGY_RESPONSE, message.output_channel, None, None
-        )
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
+        intent = tracker.latest_message.intent.get("name") if tracker else None
+        replies = SAFETY_REPLIES.get(intent)
+        if replies:
+            # Leave the reflection that could not go on, as the safety rules would.
+            actions = [*replies, ACTION_DEACTIVATE_LOOP_NAME]
+        else:
+            actions = [APOLOGY_RESPONSE]
+        # action_listen ends the turn as Rasa would; without it the next message would
+        # follow a bot utterance, match no rule, and even a crisis would get a fallback.
+        for action in [*actions, ACTION_LISTEN_NAME]:
+            await agent.execute_action(
+                message.sender_id, action, message.output_channel, None, None
+            )
 
 
 class EmberRestInput(RestInput):

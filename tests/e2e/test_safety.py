@@ -88,15 +88,24 @@ def test_crisis_and_abuse_replies_arrive_with_the_action_server_down(ember):
 
 
 def test_a_message_whose_action_cannot_run_still_gets_a_kind_reply(ember, domain):
-    me = f"down-{uuid.uuid4().hex[:12]}"
+    me, reflecting = f"down-{uuid.uuid4().hex[:12]}", f"down-{uuid.uuid4().hex[:12]}"
     ember.say(me, "hi")
+    ember.say(reflecting, "/request_acceptance")
     ember.stop_actions()
     try:
         replies = texts(ember.say(me, "can i have an affirmation"))
+        # The apology must leave the conversation where rules still apply.
+        crisis = texts(ember.say(me, "i want to end my life"))
+        # In a reflection, the form's validation runs before any rule, and fails.
+        answer = texts(ember.say(reflecting, "the silence"))
+        crisis_in_reflection = texts(ember.say(reflecting, "i want to end my life"))
     finally:
         ember.start_actions()
     apology = domain["responses"]["utter_something_went_wrong"][0]["text"].split("\n\n")[0]
-    assert apology in replies
+    assert apology in replies and apology in answer
+    assert carries_contacts(crisis), crisis
+    assert carries_contacts(crisis_in_reflection), crisis_in_reflection
+    assert ember.tracker(reflecting)["active_loop"] == {}
     users = [e["text"] for e in ember.tracker(me)["events"] if e.get("event") == "user"]
-    assert users == ["hi", "can i have an affirmation"]
+    assert users == ["hi", "can i have an affirmation", "i want to end my life"]
     assert texts(ember.say(me, "can i have an affirmation")), "no reply once actions are back"

@@ -1,15 +1,18 @@
 import json
 
 import pytest
+import yaml
 
 from ember.channels import (
     MAX_BODY_BYTES,
+    SAFETY_REPLIES,
     EmberRestInput,
     Incoming,
     InvalidRequest,
     parse_request,
     without_control_characters,
 )
+from tests.conftest import PROJECT_ROOT
 
 JSON = "application/json"
 
@@ -73,3 +76,14 @@ def test_origins_must_be_exact():
     assert EmberRestInput.from_credentials(None).allowed_origins == frozenset()
     with pytest.raises(ValueError):
         EmberRestInput.from_credentials({"allowed_origins": ["*"]})
+
+
+def test_safety_replies_match_the_safety_rules():
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules" / "safety.yml").read_text())["rules"]
+    by_intent = {
+        rule["steps"][0]["intent"]: [step.get("action") for step in rule["steps"][1:]]
+        for rule in rules
+        if "condition" not in rule and "intent" in rule["steps"][0]
+    }
+    for intent, replies in SAFETY_REPLIES.items():
+        assert by_intent[intent] == replies
