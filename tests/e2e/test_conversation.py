@@ -110,11 +110,38 @@ def test_deleting_the_conversation_erases_it_from_the_tracker_store(ember, domai
     assert [e for e in ember.tracker(me)["events"] if e["event"] == "user"] == []
 
 
-def test_the_http_api_needs_the_token(ember):
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/conversations/{me}/tracker", None),
+        ("GET", "/conversations/{me}/story", None),
+        ("POST", "/conversations/{me}/tracker/events", [{"event": "restart"}]),
+        ("PUT", "/conversations/{me}/tracker/events", []),
+        ("POST", "/conversations/{me}/messages", {"text": "hi", "sender": "user"}),
+        ("POST", "/conversations/{me}/execute", {"name": "utter_greet"}),
+        ("POST", "/conversations/{me}/trigger_intent", {"name": "greet"}),
+        ("POST", "/conversations/{me}/predict", None),
+        ("POST", "/model/parse", {"text": "hi"}),
+        ("GET", "/status", None),
+    ],
+)
+@pytest.mark.parametrize("token", [None, "not-the-secret"])
+def test_no_conversation_can_be_read_or_changed_without_the_api_secret(
+    ember, method, path, body, token
+):
     me = new_sender()
-    ember.say(me, "hi")
-    response = requests.get(f"{ember.base_url}/conversations/{me}/tracker", timeout=10)
+    ember.say(me, "my private words")
+    response = requests.request(
+        method,
+        ember.base_url + path.format(me=me),
+        json=body,
+        params={"token": token} if token else None,
+        timeout=10,
+    )
     assert response.status_code == 401
+    assert "my private words" not in response.text
+    users = [e["text"] for e in ember.tracker(me)["events"] if e["event"] == "user"]
+    assert users == ["my private words"]
 
 
 def test_a_conversation_survives_a_restart(ember, domain):
