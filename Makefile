@@ -13,7 +13,7 @@ MODEL     := models/ember.tar.gz
 # Everything a trained model depends on (the NLU components config.yml names included):
 # retrain when any of it changes, and only then.
 NLU_COMPONENTS := ember/safety_net.py ember/channel_country.py ember/stateless_component.py \
-                  ember/message_guard.py
+                  ember/message_guard.py ember/intent_classifier.py
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(NLU_COMPONENTS)
 

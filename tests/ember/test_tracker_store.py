@@ -70,3 +70,10 @@ def test_erasure_follows_the_latest_value_of_the_slot():
     assert erasure_requested(tracker)
     tracker.update(SlotSet(ERASE_SLOT, False))
     assert not erasure_requested(tracker)
+
+
+async def test_sqlite_writes_ahead_without_waiting_for_the_disk_on_every_turn(store):
+    await store.save(conversation("ana", "hi"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
