@@ -45,10 +45,6 @@ class Match:
     paragraphs: int
     score: float  # 1.0 for exact
 
-    @property
-    def starts_turn(self) -> bool:
-        return self.paragraph <= 0
-
     def continues(self, previous: Match | None) -> bool:
         """True when this line is the next paragraph of the same variation as `previous`."""
         return (
@@ -82,18 +78,22 @@ class ResponseMatcher:
             if candidate.pattern is None:
                 self.exact.setdefault(candidate.text, []).append(candidate)
 
-    def match(self, line: str, previous: Match | None = None) -> Match | None:
-        """The best match for one line; `previous` (the line before) breaks ties."""
+    def match(self, line: str) -> Match | None:
+        found = self.matches(line)
+        return found[0] if found else None
+
+    def matches(self, line: str) -> list[Match]:
+        """Every exact match (a sentence can open one response and continue another), whole
+        responses and first paragraphs first; else the best fuzzy match; else none."""
         folded = fold(line)
         exact = self.exact.get(folded) or [
             c for c in self.candidates if c.pattern and c.pattern.match(folded)
         ]
         if exact:
-            found = [
-                Match(c.response, c.variation, c.paragraph, c.paragraphs, 1.0) for c in exact
-            ]
-            # The same sentence can open one response and continue another.
-            return min(found, key=lambda m: (not m.continues(previous), m.paragraph))
+            return sorted(
+                (Match(c.response, c.variation, c.paragraph, c.paragraphs, 1.0) for c in exact),
+                key=lambda m: m.paragraph,
+            )
         best, best_score = None, self.threshold
         for candidate in self.candidates:
             matcher = SequenceMatcher(None, folded, candidate.text, autojunk=False)
@@ -103,8 +103,8 @@ class ResponseMatcher:
             if score >= best_score:
                 best, best_score = candidate, score
         if best is None:
-            return None
-        return Match(best.response, best.variation, best.paragraph, best.paragraphs, best_score)
+            return []
+        return [Match(best.response, best.variation, best.paragraph, best.paragraphs, best_score)]
 
 
 @dataclass
@@ -120,16 +120,17 @@ class BotTurn:
 def group_bot_lines(matcher: ResponseMatcher, lines: list[tuple[str, str]]) -> list[BotTurn]:
     """Groups (text, where) bot lines into turns, joining the paragraphs of one response."""
     turns: list[BotTurn] = []
-    previous: Match | None = None
+    previous: list[Match] = []
     for text, where in lines:
-        found = matcher.match(text, previous)
-        if found and found.continues(previous) and turns and turns[-1].response:
+        found = matcher.matches(text)
+        continuing = [m for m in found if any(m.continues(p) for p in previous)]
+        if continuing and turns and turns[-1].response == continuing[0].response:
             turns[-1].lines.append(text)
-            turns[-1].score = min(turns[-1].score, found.score)
-        else:
-            turns.append(
-                BotTurn(found.response if found else None, [text], where,
-                        found.score if found else 0.0)
-            )
+            turns[-1].score = min(turns[-1].score, continuing[0].score)
+            previous = continuing
+            continue
+        first = found[0] if found else None
+        turns.append(BotTurn(first.response if first else None, [text], where,
+                             first.score if first else 0.0))
         previous = found
     return turns
