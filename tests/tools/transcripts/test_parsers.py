@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from tests.tools.transcripts.workspace import FIXTURES, copy_project
+from tests.tools.transcripts.workspace import FIXTURES, SENDERS, copy_project, write_store
 from tools.transcripts.parsers import (
     TranscriptError,
     parse_plain_text,
@@ -18,27 +16,6 @@ from tools.transcripts.parsers import (
     read_source,
     store_url_from_endpoints,
 )
-
-SENDERS = ("fixture-person-1", "fixture-person-2")
-
-
-def write_store(path: Path) -> Path:
-    """A tracker store with the fixture trackers, in the `events` table SQLTrackerStore uses."""
-    trackers = json.loads((FIXTURES / "trackers.json").read_text(encoding="utf-8"))
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-            "action_name VARCHAR(255), data TEXT)"
-        )
-        for tracker in trackers:
-            for event in tracker["events"]:
-                db.execute(
-                    "INSERT INTO events (sender_id, type_name, timestamp, data) "
-                    "VALUES (?, ?, ?, ?)",
-                    (tracker["sender_id"], event["event"], event["timestamp"], json.dumps(event)),
-                )
-    return path
 
 
 def test_plain_text_conversations_are_split_on_blank_lines_and_dashes():
