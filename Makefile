@@ -54,7 +54,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check actions ember tools tests
 
 test-unit: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not model"
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
@@ -65,7 +65,7 @@ test-core: $(MODEL)
 		--fail-on-prediction-errors --no-plot
 
 test-e2e: $(MODEL)
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m "e2e or model"
 
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate

@@ -12,7 +12,14 @@ from rasa.shared.core.events import ActiveLoop, UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from tests.tools.transcripts.workspace import FIXTURES, SENDERS, copy_project, snapshot, write_store
+from tests.tools.transcripts.workspace import (
+    FIXTURES,
+    SENDERS,
+    copy_project,
+    snapshot,
+    write_store,
+    written,
+)
 from tools.transcripts.__main__ import main
 
 TRACKERS = str(FIXTURES / "trackers.json")
@@ -25,10 +32,6 @@ def project(tmp_path):
 
 def run(project, *args) -> int:
     return main([*args, "--project", str(project)])
-
-
-def written_text(project) -> str:
-    return "\n".join(content.decode() for content in snapshot(project).values())
 
 
 def changed_training_data(project, before) -> list[str]:
@@ -61,7 +64,7 @@ def test_examples_are_new_only_and_readable_by_rasa(project):
 
 def test_sender_ids_and_reflection_answers_are_never_written(project):
     assert run(project, TRACKERS, "--include-sensitive") == 0
-    text = written_text(project)
+    text = written(project)
     for sender in SENDERS:
         assert sender not in text
     # The reflection's answers are slot values, not training data (one even names someone).

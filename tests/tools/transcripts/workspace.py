@@ -15,6 +15,14 @@ COPIED = ("domain.yml", "config.yml", "endpoints.yml", "credentials.yml", "data"
           "ember", "tools", "tests/nlu", "tests/safety")
 
 
+def written(project: Path) -> str:
+    """Everything the command writes: imported stories and examples, and the reports."""
+    paths = [*(project / "data" / "stories" / "imported").glob("*.yml"),
+             project / "data" / "nlu" / "imported.yml",
+             *(project / "reports" / "imported").glob("*.md")]
+    return "\n".join(path.read_text(encoding="utf-8") for path in paths if path.exists())
+
+
 def copy_project(destination: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for relative in COPIED:
