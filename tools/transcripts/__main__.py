@@ -85,12 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if not (project / "domain.yml").exists():
         raise TranscriptError(f"{project}: no domain.yml (is --project the project root?)")
     since = parse_date(args.since) if args.since else None
-    source_spec = args.source
-    if source_spec is None and since is None and not (project / "var" / "ember.db").exists():
-        raise TranscriptError("give FROM (a transcript, tracker JSON or tracker store); "
-                              "see --help")
-    conversations = read_source(source_spec, project, since)
-    source = args.name or (source_name(source_spec) if source_spec else "tracker-store")
+    conversations = read_source(args.source, project, since)
+    source = args.name or (source_name(args.source) if args.source else "tracker-store")
 
     domain = Domain.load(str(project / "domain.yml"))
     raw_domain = domain.as_dict()

@@ -262,6 +262,11 @@ def read_source(spec: str | None, project: Path, since: datetime | None) -> list
     """Reads FROM: a transcript or tracker file, a folder of them, a SQLite file or a SQL URL."""
     if not spec:
         spec = store_url_from_endpoints(project)
+        if "://" not in spec and not Path(spec).exists():
+            raise TranscriptError(
+                f"no conversations stored yet ({spec} does not exist): talk to Ember first, "
+                "or give FROM (see --help)"
+            )
     if "://" in spec:
         return read_tracker_store(spec, since)
     path = Path(spec)

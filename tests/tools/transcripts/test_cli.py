@@ -157,3 +157,12 @@ def test_help_describes_the_formats(capsys):
     for words in ("'user: …' or 'bot: …'", "GET /conversations/{id}/tracker", "postgresql://",
                   "--include-sensitive", "--threshold", "--since"):
         assert words in out
+
+
+def test_without_from_it_reads_the_configured_store(project, capsys):
+    assert run(project) == 1
+    assert "no conversations stored yet" in capsys.readouterr().err
+    (project / "var").mkdir()
+    write_store(project / "var" / "ember.db")
+    assert run(project) == 0
+    assert (project / "reports" / "imported" / "tracker-store.md").exists()
