@@ -1,6 +1,5 @@
 """The training data keeps its promises: enough varied examples, and a truly held-out test set."""
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -8,13 +7,10 @@ import yaml
 
 from tests.conftest import PROJECT_ROOT
 
+# The same notion of "the same example" that `make stories` deduplicates with.
+from tools.transcripts.write import normalise as plain
+
 MIN_EXAMPLES = 20
-ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
-
-
-def plain(example: str) -> str:
-    text = ANNOTATION.sub(lambda m: m.group(1) or m.group(2), example)
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def examples_by_intent(paths) -> dict:

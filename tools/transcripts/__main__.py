@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # TensorFlow and Rasa are chatty on import; the summary and the report are the output.
+    # TensorFlow is chatty on import; the summary and the report are the output.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         import logging
