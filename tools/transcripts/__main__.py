@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     # Rasa (and TensorFlow under it) load in seconds: not needed for --help or a usage error.
     from rasa.shared.core.domain import Domain
 
+    from tools.transcripts.conflicts import hold_back_conflicts
     from tools.transcripts.convert import Converter
 
     project = args.project.resolve()
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     show = sys.stderr.isatty() or len(conversations) > PROGRESS_ABOVE
     outcomes = [o for c in progress(conversations, show) for o in converter.convert(c)]
     result = plan(source, outcomes, Existing.load(project), args.include_sensitive)
+    hold_back_conflicts(project, result, domain)
     report = render_report(result, len(conversations), args.threshold, args.include_sensitive)
     written = write(project, result, report)
 

@@ -166,3 +166,17 @@ def test_without_from_it_reads_the_configured_store(project, capsys):
     write_store(project / "var" / "ember.db")
     assert run(project) == 0
     assert (project / "reports" / "imported" / "tracker-store.md").exists()
+
+
+def test_a_story_that_contradicts_the_training_data_is_held_back(project):
+    (project / "data" / "stories" / "other.yml").write_text(
+        'version: "3.1"\nstories:\n- story: a different answer to the same start\n  steps:\n'
+        "  - intent: greet\n  - action: utter_ai_notice\n  - action: utter_greet\n"
+        "  - intent: they_blocked_me\n  - action: utter_ai_notice\n"
+        "  - action: utter_they_blocked_me\n  - action: utter_anything_else\n"
+    )
+    assert run(project, TRACKERS) == 0
+    assert not (project / "data" / "stories" / "imported" / "trackers.yml").exists()
+    report = (project / "reports" / "imported" / "trackers.md").read_text()
+    assert ("**conflicts with the training data**: a state in this conversation is continued "
+            "differently by 'a different answer to the same start'") in report
