@@ -210,24 +210,28 @@ def read_tracker_store(url: str, since: datetime | None = None) -> list[Conversa
     """Every conversation in a SQLTrackerStore's `events` table (those active since `since`)."""
     import sqlalchemy as sa
 
+    def unreadable(error: Exception) -> TranscriptError:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return TranscriptError(f"cannot read the tracker store: {reason}")
+
     try:
         engine = sa.create_engine(url)
+    except (sa.exc.SQLAlchemyError, ImportError) as error:
+        raise unreadable(error) from None
+    events = sa.table(
+        "events", sa.column("id"), sa.column("sender_id"), sa.column("timestamp"),
+        sa.column("data"),
+    )
+    query = sa.select(events.c.sender_id, events.c.timestamp, events.c.data).order_by(
+        events.c.id
+    )
+    try:
         with engine.connect() as connection:
-            events = sa.table(
-                "events",
-                sa.column("id"), sa.column("sender_id"), sa.column("timestamp"),
-                sa.column("data"),
-            )
-            query = sa.select(events.c.sender_id, events.c.timestamp, events.c.data).order_by(
-                events.c.id
-            )
             rows = connection.execute(query).fetchall()
     except sa.exc.SQLAlchemyError as error:
-        reason = str(error.orig if getattr(error, "orig", None) else error).splitlines()[0]
-        raise TranscriptError(f"cannot read the tracker store: {reason}") from None
+        raise unreadable(error) from None
     finally:
-        if "engine" in locals():
-            engine.dispose()
+        engine.dispose()
 
     by_sender: dict[str, list[dict[str, Any]]] = {}
     latest: dict[str, float] = {}

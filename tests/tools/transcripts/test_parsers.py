@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.tools.transcripts.workspace import FIXTURES, SENDERS, copy_project, write_store
+from tools.serve import free_port
 from tools.transcripts.parsers import (
     TranscriptError,
     parse_plain_text,
@@ -168,3 +169,10 @@ def test_a_missing_table_or_file_is_a_clear_error(tmp_path):
 def test_the_default_is_the_store_endpoints_yml_configures(tmp_path):
     project = copy_project(tmp_path)
     assert store_url_from_endpoints(project) == str(project / "var" / "ember.db")
+
+
+def test_an_unreachable_database_is_a_clear_error_without_its_password(tmp_path):
+    url = f"postgresql://ember:s3cret@127.0.0.1:{free_port()}/ember"
+    with pytest.raises(TranscriptError, match="cannot read the tracker store") as error:
+        read_source(url, tmp_path, None)
+    assert "s3cret" not in str(error.value)
