@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 NAMES_FILE = Path(__file__).with_name("names.txt")
+PLACEHOLDERS = re.compile(r"\[(?:email|url|handle|phone|name)\]")
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 URL = re.compile(

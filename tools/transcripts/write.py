@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from tools.transcripts.parsers import TranscriptError
+from tools.transcripts.scrub import PLACEHOLDERS
 
 if TYPE_CHECKING:
     from tools.transcripts.convert import Outcome
@@ -234,7 +235,7 @@ def plan(
         result.turns_per_intent.update(outcome.intents)
         for intent, text in outcome.examples:
             key = normalise(text)
-            if not key or not re.search(r"[a-z]", ANNOTATION.sub("", key).replace("[", "")):
+            if not re.search(r"[a-z]", PLACEHOLDERS.sub("", key)):
                 result.known_examples["nothing left after scrubbing"] += 1
             elif key in existing.held_out:
                 result.known_examples["in a held-out test set"] += 1
