@@ -6,9 +6,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import PROJECT_ROOT
-
-# The same notion of "the same example" that `make stories` deduplicates with.
-from tools.transcripts.write import normalise as plain
+from tools.transcripts.write import normalise as plain  # also what `make stories` dedupes by
 
 MIN_EXAMPLES = 20
 
