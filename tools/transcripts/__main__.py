@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(result.examples)} new NLU example(s)."
     )
     for kind, path in written.items():
-        print(f"  {kind}: {path.relative_to(project) if path.is_relative_to(project) else path}")
+        print(f"  {kind}: {path.relative_to(project)}")
     if result.stories or result.examples:
         print("Next: read the report, edit what is wrong, then `make validate` and `make train`.")
     return 0
@@ -129,8 +130,6 @@ def main(argv: list[str] | None = None) -> int:
     # TensorFlow is chatty on import; the summary and the report are the output.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        import logging
-
         from rasa.utils.log_utils import configure_structlog
 
         configure_structlog(logging.WARNING)
