@@ -18,7 +18,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 $(NLU_COMPONENTS)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        helplines lint freeze clean evaluate bench test-bench
+        helplines lint freeze clean evaluate bench test-bench stories
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ validate: $(STAMP) ## check training data, stories, domain and the content libra
 	$(PY) -m tools.validate
 	$(PY) -m ember.content_library
 
+# FROM: a transcript, tracker JSON, a folder of them, a SQLite file or SQL URL; default: the
+# tracker store in endpoints.yml. SINCE=YYYY-MM-DD, THRESHOLD=0.6, INCLUDE_SENSITIVE=1.
+stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=..., see README)
+	$(PY) -m tools.transcripts $(if $(FROM),"$(FROM)",) $(if $(SINCE),--since $(SINCE),) \
+		$(if $(THRESHOLD),--threshold $(THRESHOLD),) $(if $(INCLUDE_SENSITIVE),--include-sensitive,)
+
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml
 	$(PY) -m tools.sync_helplines
 
@@ -55,7 +61,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check actions ember tools tests
 
 test-unit: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not model"
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
@@ -66,7 +72,7 @@ test-core: $(MODEL)
 		--fail-on-prediction-errors --no-plot
 
 test-e2e: $(MODEL)
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m "e2e or model"
 
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate

@@ -1,21 +1,15 @@
 """The training data keeps its promises: enough varied examples, and a truly held-out test set."""
 
-import re
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
 
 from tests.conftest import PROJECT_ROOT
+from tools.transcripts.write import normalise as plain  # also what `make stories` dedupes by
 from tools.validate import IMPOSED_INTENTS
 
 MIN_EXAMPLES = 20
-ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}|\[([^\]]+)\]\([^)]*\)")
-
-
-def plain(example: str) -> str:
-    text = ANNOTATION.sub(lambda m: m.group(1) or m.group(2), example)
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def examples_by_intent(paths) -> dict:

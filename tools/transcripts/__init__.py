@@ -1,0 +1,1 @@
+"""Transcripts to training data: `python -m tools.transcripts --help` (or `make stories`)."""
