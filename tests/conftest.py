@@ -121,6 +121,14 @@ class Redis:
     host: str
     port: int
 
+    def delete_keys(self, prefix: str) -> None:
+        import redis
+
+        for db in (0, 1):  # Rasa's defaults: trackers in 0, locks in 1
+            client = redis.Redis(self.host, self.port, db=db)
+            for key in client.scan_iter(match=f"{prefix}*"):
+                client.delete(key)
+
 
 @pytest.fixture(scope="session")
 def redis_server() -> Redis:
@@ -140,11 +148,6 @@ def redis_server() -> Redis:
 @pytest.fixture
 def redis_prefix(redis_server) -> str:
     """A fresh key prefix (Rasa wants it alphanumeric); its keys are deleted afterwards."""
-    import redis
-
     prefix = f"embertest{secrets.token_hex(6)}"
     yield prefix
-    for db in (0, 1):  # Rasa's defaults: trackers in 0, locks in 1
-        client = redis.Redis(redis_server.host, redis_server.port, db=db)
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+    redis_server.delete_keys(prefix)

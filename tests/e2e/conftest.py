@@ -79,7 +79,11 @@ class Ember:
 
 
 def start(server: serve.Server) -> serve.Server:
-    server.start()
+    return ready(server.start())
+
+
+def ready(server: serve.Server) -> serve.Server:
+    """Waits for a started server; fails the test with the end of its log if it never answers."""
     try:
         server.wait_ready()
     except (RuntimeError, TimeoutError) as error:
