@@ -130,6 +130,25 @@ class Redis:
                 client.delete(key)
 
 
+def production_environment(
+    postgres: Postgres, redis_server: Redis, redis_prefix: str, action_url: str
+) -> dict[str, str]:
+    """The variables endpoints.prod.yml reads, pointing at the test database and Redis."""
+    return {
+        "EMBER_ACTION_URL": action_url,
+        "EMBER_DB_HOST": postgres.host,
+        "EMBER_DB_PORT": str(postgres.port),
+        "EMBER_DB_NAME": postgres.database,
+        "EMBER_DB_USER": postgres.user,
+        "EMBER_DB_PASSWORD": postgres.password,
+        "EMBER_REDIS_HOST": redis_server.host,
+        "EMBER_REDIS_PORT": str(redis_server.port),
+        "EMBER_REDIS_DB": "1",
+        "EMBER_REDIS_PASSWORD": "",
+        "EMBER_REDIS_PREFIX": redis_prefix,
+    }
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Redis:
     """The local Redis; tests keep to key prefixes of their own (`redis_prefix`)."""

@@ -44,13 +44,7 @@ class Ember:
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(
-            f"{self.base_url}/conversations/{sender}/tracker",
-            params={"token": TOKEN},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return tracker(self.base_url, sender, TOKEN)
 
     def restart_rasa(self) -> None:
         self.rasa.stop()
@@ -76,6 +70,15 @@ class Ember:
             token=TOKEN,
             log_path=self.workdir / "rasa.log",
         )
+
+
+def tracker(base_url: str, sender: str, token: str) -> dict:
+    """A conversation as Rasa's HTTP API gives it, with the API token."""
+    response = requests.get(
+        f"{base_url}/conversations/{sender}/tracker", params={"token": token}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def start(server: serve.Server) -> serve.Server:

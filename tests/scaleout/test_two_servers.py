@@ -21,7 +21,8 @@ import pytest
 import requests
 
 from ember.tracker_store import EmberSQLTrackerStore
-from tests.e2e.conftest import ready
+from tests.conftest import production_environment
+from tests.e2e.conftest import ready, tracker
 from tools import serve
 from tools.serve import PROJECT_ROOT, free_port
 
@@ -95,13 +96,7 @@ class Cluster:
         return replies
 
     def tracker(self, sender: str, server: int) -> dict:
-        response = requests.get(
-            f"{self.url(server)}/conversations/{sender}/tracker",
-            params={"token": TOKEN},
-            timeout=30,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return tracker(self.url(server), sender, TOKEN)
 
     def stored_user_texts(self, sender: str) -> list[str]:
         """Straight from PostgreSQL, in the order the rows were written."""
@@ -154,19 +149,9 @@ def cluster(postgres, redis_server, tmp_path_factory):
     EmberSQLTrackerStore(**postgres.store_settings()).engine.dispose()
     prefix = f"embertest{secrets.token_hex(6)}"
     action_port = free_port()
-    environment = {
-        "EMBER_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "EMBER_DB_HOST": postgres.host,
-        "EMBER_DB_PORT": str(postgres.port),
-        "EMBER_DB_NAME": postgres.database,
-        "EMBER_DB_USER": postgres.user,
-        "EMBER_DB_PASSWORD": postgres.password,
-        "EMBER_REDIS_HOST": redis_server.host,
-        "EMBER_REDIS_PORT": str(redis_server.port),
-        "EMBER_REDIS_DB": "1",
-        "EMBER_REDIS_PASSWORD": "",
-        "EMBER_REDIS_PREFIX": prefix,
-    }
+    environment = production_environment(
+        postgres, redis_server, prefix, action_url=f"http://127.0.0.1:{action_port}/webhook"
+    )
     content = serve.content_server(free_port(), log_path=workdir / "content.log")
     actions = serve.action_server(
         action_port,

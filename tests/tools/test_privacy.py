@@ -1,5 +1,6 @@
 """The operator's privacy commands, on the tracker store an endpoints file names."""
 
+import os
 import time
 
 import pytest
@@ -7,6 +8,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from ember.tracker_store import EmberSQLTrackerStore
+from tests.conftest import production_environment
 from tools import privacy
 from tools.serve import PROJECT_ROOT, missing_variables
 
@@ -41,19 +43,8 @@ def sqlite_endpoints(tmp_path):
 @pytest.fixture
 def prod_endpoints(postgres, redis_server, monkeypatch):
     """endpoints.prod.yml itself, its variables pointing at the test database."""
-    for name, value in {
-        "EMBER_ACTION_URL": "http://127.0.0.1:1/webhook",
-        "EMBER_DB_HOST": postgres.host,
-        "EMBER_DB_PORT": str(postgres.port),
-        "EMBER_DB_NAME": postgres.database,
-        "EMBER_DB_USER": postgres.user,
-        "EMBER_DB_PASSWORD": postgres.password,
-        "EMBER_REDIS_HOST": redis_server.host,
-        "EMBER_REDIS_PORT": str(redis_server.port),
-        "EMBER_REDIS_DB": "1",
-        "EMBER_REDIS_PASSWORD": "",
-        "EMBER_REDIS_PREFIX": "ember",
-    }.items():
+    environment = production_environment(postgres, redis_server, "ember", "http://127.0.0.1:1/")
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     store = EmberSQLTrackerStore(**postgres.store_settings())
     yield PROJECT_ROOT / "endpoints.prod.yml", store
@@ -114,3 +105,12 @@ def test_the_production_profile_names_every_variable_it_needs(monkeypatch):
     missing = missing_variables(PROJECT_ROOT / "endpoints.prod.yml")
     assert {"EMBER_DB_HOST", "EMBER_REDIS_PREFIX"} <= set(missing)
     assert missing_variables(PROJECT_ROOT / "endpoints.yml") == []
+
+
+def test_every_variable_of_the_production_profile_is_documented(monkeypatch):
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    documented = (PROJECT_ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    variables = missing_variables(PROJECT_ROOT / "endpoints.prod.yml")
+    assert len(variables) == 11
+    assert [name for name in variables if f"`{name}`" not in documented] == []
