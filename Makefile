@@ -10,6 +10,10 @@ PY        := $(VENV)/bin/python
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
 MODEL     := models/ember.tar.gz
+# PROFILE=prod: PostgreSQL tracker store and Redis lock store, set by environment variables
+# (docs/deployment.md). ENDPOINTS names any other endpoints file.
+PROFILE   ?= default
+ENDPOINTS ?= $(if $(filter prod,$(PROFILE)),endpoints.prod.yml,endpoints.yml)
 # Everything a trained model depends on (the NLU components config.yml names included):
 # retrain when any of it changes, and only then.
 NLU_COMPONENTS := ember/safety_net.py ember/channel_country.py ember/stateless_component.py \
@@ -18,7 +22,7 @@ MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/nul
                 $(NLU_COMPONENTS)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        helplines lint freeze clean evaluate bench test-bench stories
+        test-scaleout helplines lint freeze clean evaluate bench test-bench forget prune stories
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,8 +42,8 @@ $(MODEL): $(STAMP) $(MODEL_INPUTS)
 
 train: $(MODEL) ## train a model if none exists or its inputs changed
 
-run: $(MODEL) ## set up, train if needed, and start Ember (Ctrl-C stops it)
-	$(PY) -m tools.serve
+run: $(MODEL) ## set up, train if needed, and start Ember (PROFILE=prod: PostgreSQL + Redis)
+	$(PY) -m tools.serve --endpoints $(ENDPOINTS)
 
 shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server running)
 	$(PY) -m tools.serve --shell
@@ -61,7 +65,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check actions ember tools tests
 
 test-unit: $(STAMP)
-	$(PY) -m pytest -m "not e2e and not model"
+	$(PY) -m pytest -m "not e2e and not model and not scaleout"
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
@@ -73,6 +77,10 @@ test-core: $(MODEL)
 
 test-e2e: $(MODEL)
 	$(PY) -m pytest -m "e2e or model"
+
+# Skips, saying why, when PostgreSQL or Redis is not reachable; fails instead when CI=true.
+test-scaleout: $(MODEL)
+	$(PY) -m pytest -m scaleout
 
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate
@@ -86,11 +94,19 @@ test-bench: $(MODEL)
 	$(MAKE) --no-print-directory bench QUICK=1
 	test -s reports/bench.json && test -s reports/bench.md
 
-test: lint test-unit validate test-nlu test-core test-e2e test-bench ## run every test (what CI runs)
+test: lint test-unit validate test-nlu test-core test-e2e test-scaleout test-bench ## run every test (what CI runs)
 
 freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
 	{ head -n 1 constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+
+forget: $(STAMP) ## erase one conversation: make forget SENDER=<id> [PROFILE=prod]
+	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<conversation id>" >&2; exit 2; }
+	$(PY) -m tools.privacy --endpoints $(ENDPOINTS) forget '$(subst ','\'',$(SENDER))'
+
+prune: $(STAMP) ## erase conversations idle for DAYS days: make prune DAYS=<n> [PROFILE=prod]
+	@test -n "$(DAYS)" || { echo "usage: make prune DAYS=<number of days>" >&2; exit 2; }
+	$(PY) -m tools.privacy --endpoints $(ENDPOINTS) prune '$(subst ','\'',$(DAYS))'
 
 clean: ## remove the virtualenv, models and results (keeps conversations in var/)
 	rm -rf $(VENV) models results reports .pytest_cache

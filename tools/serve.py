@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -147,6 +148,15 @@ def rasa_server(
     )
 
 
+def missing_variables(endpoints: Path) -> list[str]:
+    """The `${VAR}`s an endpoints file uses that the environment does not set.
+
+    Rasa would stop at the first one with a traceback; this names them all at once.
+    """
+    used = re.findall(r"\$\{(\w+)\}", re.sub(r"#.*", "", endpoints.read_text(encoding="utf-8")))
+    return sorted({name for name in used if name not in os.environ})
+
+
 def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
@@ -158,16 +168,32 @@ def main(argv: list[str] | None = None) -> int:
         "--rasa-port", type=int, default=int(os.environ.get("EMBER_RASA_PORT", 5005))
     )
     parser.add_argument("--shell", action="store_true", help="chat in the Rasa shell instead")
+    parser.add_argument(
+        "--endpoints",
+        type=Path,
+        default=PROJECT_ROOT / "endpoints.yml",
+        help="endpoints.yml (SQLite), or endpoints.prod.yml (PostgreSQL and Redis, "
+        "configured by environment variables: see docs/deployment.md)",
+    )
     args = parser.parse_args(argv)
 
+    missing = missing_variables(args.endpoints)
+    if missing:
+        print(
+            f"{args.endpoints} needs these environment variables: {', '.join(missing)} "
+            "(see docs/deployment.md).",
+            file=sys.stderr,
+        )
+        return 2
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     content_port = int(os.environ.get("EMBER_CONTENT_PORT", 5056))
+    content_url = os.environ.get("EMBER_CONTENT_URL", f"http://127.0.0.1:{content_port}")
     servers = [
         content_server(content_port),
-        action_server(content_url=f"http://127.0.0.1:{content_port}"),  # endpoints.yml: 5055
+        action_server(content_url=content_url),  # endpoints.yml: 5055
     ]
     if not args.shell:
-        servers.append(rasa_server(args.rasa_port, args.model))
+        servers.append(rasa_server(args.rasa_port, args.model, args.endpoints))
 
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, _interrupt)
@@ -178,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.shell:
             return subprocess.call(
                 [str(VENV_BIN / "rasa"), "shell", "-m", str(args.model),
-                 "--endpoints", "endpoints.yml", "-i", "127.0.0.1"],
+                 "--endpoints", str(args.endpoints), "-i", "127.0.0.1"],
                 cwd=PROJECT_ROOT,
             )
         print(

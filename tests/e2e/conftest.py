@@ -44,13 +44,7 @@ class Ember:
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = requests.get(
-            f"{self.base_url}/conversations/{sender}/tracker",
-            params={"token": TOKEN},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return tracker(self.base_url, sender, TOKEN)
 
     def restart_rasa(self) -> None:
         self.rasa.stop()
@@ -78,8 +72,21 @@ class Ember:
         )
 
 
+def tracker(base_url: str, sender: str, token: str) -> dict:
+    """A conversation as Rasa's HTTP API gives it, with the API token."""
+    response = requests.get(
+        f"{base_url}/conversations/{sender}/tracker", params={"token": token}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def start(server: serve.Server) -> serve.Server:
-    server.start()
+    return ready(server.start())
+
+
+def ready(server: serve.Server) -> serve.Server:
+    """Waits for a started server; fails the test with the end of its log if it never answers."""
     try:
         server.wait_ready()
     except (RuntimeError, TimeoutError) as error:
