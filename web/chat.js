@@ -232,20 +232,21 @@
   function connect(socketUrl) {
     socket = io(socketUrl, { path: "/socket.io", reconnectionDelayMax: 5000 });
     socket.on("connect", () => {
+      showStatus("");
       socket.emit("session_request", { session_id: state.conversation });
     });
-    socket.on("session_confirm", (sessionId) => {
+    socket.on("session_confirm", async (sessionId) => {
       if (sessionId !== state.conversation) {
         state.conversation = sessionId;
         saveState();
       }
-      ready = true;
-      sendButton.disabled = false;
-      showStatus("");
+      // The history first, so nothing sent meanwhile is drawn over by it.
       if (!restored) {
         restored = true;
-        restoreHistory();
+        await restoreHistory();
       }
+      ready = true;
+      sendButton.disabled = false;
     });
     socket.on("bot_uttered", (message) => {
       if (!message || typeof message.text !== "string") return;
