@@ -73,7 +73,8 @@ class Chat:
         self.wait_for_reply()
 
     def click_reply(self, title: str) -> None:
-        self.page.locator(".quick-replies button", has_text=re.compile(f"^{re.escape(title)}$")).click()
+        exactly = re.compile(f"^{re.escape(title)}$")
+        self.page.locator(".quick-replies button", has_text=exactly).click()
         self.wait_for_reply()
 
     def bot_texts(self) -> list[str]:
