@@ -9,11 +9,9 @@ response with two; `--cors` must list the same origins (tools/serve.py passes bo
 
 It also ties each socket to one conversation. The stock channel takes the conversation id
 from every message, so a socket could write into any conversation whose id it knows; here
-the id is fixed by `session_request` and must be a random UUID4. (The stock channel also
-calls python-socketio 5.x's coroutine `enter_room` without awaiting it, so with
-`session_persistence` no reply would reach the page; this one awaits it.) That unguessable id is the
-only key to a conversation (the web page keeps it in the browser; the history endpoint in
-`ember.web` accepts nothing else), so short or well-known ids such as "default" are refused.
+the id is fixed by `session_request` and must be a random UUID4 (ember.conversation_id).
+The stock channel also calls python-socketio 5.x's coroutine `enter_room` without awaiting
+it, so with `session_persistence` no reply would reach the page; this one awaits it.
 """
 
 from __future__ import annotations
@@ -29,10 +27,11 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from ember.conversation_id import is_conversation_id
+
 logger = logging.getLogger(__name__)
 
 ORIGINS_VARIABLE = "EMBER_WEB_ORIGINS"
-UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 # Sent to the conversation's room once Ember has said everything for a message, so the page
 # knows when to stop showing that Ember is typing (Rasa sends each bot message on its own).
 TURN_DONE_EVENT = "bot_turn_done"
@@ -40,11 +39,6 @@ TURN_DONE_EVENT = "bot_turn_done"
 
 class OriginConfigError(ValueError):
     """The allowed origins are missing or too broad."""
-
-
-def is_conversation_id(value: Any) -> bool:
-    """True for a canonical, lower-case random UUID4: the only accepted conversation id."""
-    return isinstance(value, str) and bool(UUID4.match(value))
 
 
 def parse_origins(value: Any) -> list[str]:

@@ -28,7 +28,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
 
-from ember.channels import is_conversation_id
+from ember.conversation_id import is_conversation_id
 from ember.helplines import COUNTRY_NAMES
 
 logger = logging.getLogger(__name__)
