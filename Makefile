@@ -62,7 +62,7 @@ helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplin
 lint: $(STAMP)
 	$(VENV)/bin/ruff check actions ember tools tests
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(WEB_STAMP)
 	$(PY) -m pytest -m "not e2e and not browser"
 
 test-nlu: $(MODEL)

@@ -195,10 +195,10 @@ def create_app(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve Ember's web chat page.")
-    parser.add_argument("--host", default=os.environ.get("EMBER_WEB_HOST", "127.0.0.1"))
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMBER_WEB_PORT", 8000)))
-    parser.add_argument("--rasa-url", default=os.environ.get("EMBER_RASA_URL",
-                                                             "http://127.0.0.1:5005"))
+    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005",
+                        help="Rasa's HTTP API, where the history is read")
     args = parser.parse_args()
     token = os.environ.get("EMBER_API_TOKEN")
     if not token:
