@@ -115,15 +115,13 @@ def content_security_policy(socket: str) -> str:
     )
 
 
-def create_app(
-    rasa_url: str, token: str, web_dir: Path = WEB_DIR, name: str = "ember_web"
-) -> Sanic:
-    missing = [path for path in ASSETS.values() if not (web_dir / path).is_file()]
+def create_app(rasa_url: str, token: str) -> Sanic:
+    missing = [path for path in ASSETS.values() if not (WEB_DIR / path).is_file()]
     if missing:
         raise FileNotFoundError(
             f"missing web assets {missing}: run `make run`, which installs them with npm ci"
         )
-    app = Sanic(name)
+    app = Sanic("ember_web")
     app.ctx.contacts, app.ctx.default_contacts = load_contacts()
     rasa_url = rasa_url.rstrip("/")
 
@@ -146,7 +144,7 @@ def create_app(
 
     def serve_asset(path: str):
         async def asset(request: Request) -> HTTPResponse:
-            return await file(web_dir / path)
+            return await file(WEB_DIR / path)
 
         return asset
 
