@@ -89,11 +89,14 @@ class Chat:
 
 @pytest.fixture
 def new_chat(browser: Browser, web: Ember, request):
-    """Opens the page in a new browser context (locale en-US unless given)."""
+    """Opens the page in a new browser context (locale en-US and desktop width unless given)."""
     contexts = []
 
-    def open_chat(locale: str = "en-US", conversation: str | None = None) -> Chat:
-        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 800})
+    def open_chat(
+        locale: str = "en-US", conversation: str | None = None, width: int = 1100
+    ) -> Chat:
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": 800},
+                                      is_mobile=width < 600, has_touch=width < 600)
         context.set_default_timeout(TIMEOUT_MS)
         if conversation:
             context.add_init_script(

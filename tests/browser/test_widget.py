@@ -181,3 +181,12 @@ def test_the_widget_works_from_the_keyboard(new_chat):
     page.keyboard.press("Enter")
     chat.wait_for_reply()
     assert chat.user_texts()[-1] == title
+
+
+def test_on_a_phone_screen_nothing_needs_sideways_scrolling(new_chat):
+    chat = new_chat(width=360).open()
+    chat.say("she blocked me everywhere")
+    page = chat.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    for control in ["#crisis-button", "#delete-button", "#message", "#send-button"]:
+        expect(page.locator(control)).to_be_in_viewport()
