@@ -2,7 +2,7 @@
 
 The id is the only key to a conversation (the page keeps it in the browser; there are no
 accounts), so it must be unguessable: short or well-known ids such as "default" are refused
-by the socket channel (ember.channels) and by the history endpoint (ember.web).
+by the socket channel (ember.socketio_channel) and by the history endpoint (ember.web).
 """
 
 from __future__ import annotations

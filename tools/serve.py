@@ -135,7 +135,7 @@ def rasa_server(
     origins: list[str] | None = None,
     log_path: Path | None = None,
 ) -> Server:
-    # The socketio channel (ember.channels) and Rasa's CORS accept exactly the page's origins.
+    # ember.socketio_channel and Rasa's --cors accept only the page's origins.
     origins = origins or web_origins()
     return Server(
         name="Rasa server",

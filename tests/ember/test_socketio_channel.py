@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from ember.channels import OriginCheckedSocketIOInput, OriginConfigError, parse_origins
 from ember.conversation_id import is_conversation_id
+from ember.socketio_channel import OriginCheckedSocketIOInput, OriginConfigError, parse_origins
 
 
 def test_origins_come_from_a_list_or_a_string():
