@@ -18,14 +18,19 @@ ENDPOINTS ?= $(if $(filter prod,$(PROFILE)),endpoints.prod.yml,endpoints.yml)
 # retrain when any of it changes, and only then.
 NLU_COMPONENTS := ember/safety_net.py ember/channel_country.py ember/stateless_component.py \
                   ember/message_guard.py ember/intent_classifier.py
+# npm ci writes this file last, so it marks a complete install of web/package-lock.json.
+WEB_STAMP := web/node_modules/.package-lock.json
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
+CHROMIUM  ?= /usr/bin/chromium
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(NLU_COMPONENTS)
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        test-scaleout helplines lint freeze clean evaluate bench test-bench forget prune stories
+        test-scaleout test-browser helplines lint freeze clean evaluate bench test-bench \
+        forget prune stories
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt tools/find_python310.sh
 	@test -x $(PY) || { py=$$(tools/find_python310.sh) && "$$py" -m venv $(VENV); }
@@ -34,7 +39,12 @@ $(STAMP): pyproject.toml constraints.txt tools/find_python310.sh
 	$(PY) -m pip install --quiet --no-build-isolation -c constraints.txt -e ".[dev]"
 	@touch $@
 
-install: $(STAMP) ## create .venv (Python 3.10) with the pinned dependencies
+$(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 with npm (the web page's Socket.IO client comes from the npm registry)"; exit 1; }
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP) $(WEB_STAMP) ## create .venv (Python 3.10) and web/node_modules with the pinned dependencies
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
 	$(RASA) train --fixed-model-name ember --out models
@@ -42,7 +52,7 @@ $(MODEL): $(STAMP) $(MODEL_INPUTS)
 
 train: $(MODEL) ## train a model if none exists or its inputs changed
 
-run: $(MODEL) ## set up, train if needed, and start Ember (PROFILE=prod: PostgreSQL + Redis)
+run: $(MODEL) $(WEB_STAMP) ## set up, train if needed, start Ember and its web page (PROFILE=prod: PostgreSQL + Redis)
 	$(PY) -m tools.serve --endpoints $(ENDPOINTS)
 
 shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server running)
@@ -64,8 +74,8 @@ helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplin
 lint: $(STAMP)
 	$(VENV)/bin/ruff check actions ember tools tests
 
-test-unit: $(STAMP)
-	$(PY) -m pytest -m "not e2e and not model and not scaleout"
+test-unit: $(STAMP) $(WEB_STAMP)
+	$(PY) -m pytest -m "not e2e and not model and not scaleout and not browser"
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
@@ -75,12 +85,23 @@ test-core: $(MODEL)
 	$(RASA) test core --stories tests/stories -m $(MODEL) --out results/core \
 		--fail-on-prediction-errors --no-plot
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) $(WEB_STAMP)
 	$(PY) -m pytest -m "e2e or model"
 
 # Skips, saying why, when PostgreSQL or Redis is not reachable; fails instead when CI=true.
 test-scaleout: $(MODEL)
 	$(PY) -m pytest -m scaleout
+
+test-browser: $(MODEL) $(WEB_STAMP) ## the web page in headless Chromium (screenshots of failures: results/browser/)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; }
+	EMBER_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser
 
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate
@@ -94,7 +115,7 @@ test-bench: $(MODEL)
 	$(MAKE) --no-print-directory bench QUICK=1
 	test -s reports/bench.json && test -s reports/bench.md
 
-test: lint test-unit validate test-nlu test-core test-e2e test-scaleout test-bench ## run every test (what CI runs)
+test: lint test-unit validate test-nlu test-core test-e2e test-scaleout test-browser test-bench ## run every test (what CI runs)
 
 freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
 	{ head -n 1 constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
@@ -108,5 +129,5 @@ prune: $(STAMP) ## erase conversations idle for DAYS days: make prune DAYS=<n> [
 	@test -n "$(DAYS)" || { echo "usage: make prune DAYS=<number of days>" >&2; exit 2; }
 	$(PY) -m tools.privacy --endpoints $(ENDPOINTS) prune '$(subst ','\'',$(DAYS))'
 
-clean: ## remove the virtualenv, models and results (keeps conversations in var/)
-	rm -rf $(VENV) models results reports .pytest_cache
+clean: ## remove the virtualenv, web/node_modules, models and results (keeps var/)
+	rm -rf $(VENV) web/node_modules models results reports .pytest_cache

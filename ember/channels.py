@@ -25,6 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 import ember.action_schema  # noqa: F401 - speeds up every custom action call in this server
+from ember.origins import configured_origins
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +138,7 @@ class EmberRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> EmberRestInput:
-        origins = (credentials or {}).get("allowed_origins") or []
-        if "*" in origins:
-            raise ValueError("allowed_origins must list exact origins, never '*'")
-        return cls(origins)
+        return cls(configured_origins(credentials))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

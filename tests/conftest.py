@@ -1,5 +1,6 @@
 """Shared fixtures: the real domain, rasa_sdk trackers built the way the server sends them,
-and the PostgreSQL and Redis servers of the production profile when they are reachable.
+the real servers (started once, only by the tests that ask for `ember`), and the PostgreSQL
+and Redis servers of the production profile when they are reachable.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from tests.servers import Ember, start_ember
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def domain() -> dict[str, Any]:
     return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def ember(tmp_path_factory) -> Ember:
+    instance = start_ember(tmp_path_factory.mktemp("ember"))
+    yield instance
+    instance.stop()
 
 
 @pytest.fixture

@@ -121,15 +121,23 @@ def action_server(
     )
 
 
+def web_origins(web_port: int = 8000) -> list[str]:
+    """The web page's origins: EMBER_WEB_ORIGINS, else localhost and 127.0.0.1 on its port."""
+    configured = os.environ.get("EMBER_WEB_ORIGINS", "").replace(",", " ").split()
+    return configured or [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+
+
 def rasa_server(
     port: int = 5005,
     model: Path = DEFAULT_MODEL,
     endpoints: Path = PROJECT_ROOT / "endpoints.yml",
     token: str | None = None,
     interface: str = "127.0.0.1",
-    cors: str = "http://localhost:8000",
+    origins: list[str] | None = None,
     log_path: Path | None = None,
 ) -> Server:
+    # ember.socketio_channel and Rasa's --cors accept only the page's origins.
+    origins = origins or web_origins()
     return Server(
         name="Rasa server",
         command=[
@@ -139,11 +147,28 @@ def rasa_server(
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--enable-api",
             "--auth-token", token or api_token(),
-            "--cors", cors,
+            "--cors", *origins,
             "-i", interface,
             "-p", str(port),
         ],
         ready_url=f"http://127.0.0.1:{port}/",
+        env={"EMBER_WEB_ORIGINS": " ".join(origins)},
+        log_path=log_path,
+    )
+
+
+def web_server(
+    port: int = 8000,
+    rasa_url: str = "http://127.0.0.1:5005",
+    token: str | None = None,
+    log_path: Path | None = None,
+) -> Server:
+    return Server(
+        name="web page",
+        command=[sys.executable, "-m", "ember.web", "--port", str(port), "--rasa-url", rasa_url],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        # The token stays out of the command line (and `ps`); the page never sees it.
+        env={"EMBER_API_TOKEN": token or api_token()},
         log_path=log_path,
     )
 
@@ -162,7 +187,9 @@ def _interrupt(*_) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Start Ember's action and Rasa servers.")
+    parser = argparse.ArgumentParser(
+        description="Start Ember's content, action, Rasa and web servers."
+    )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument(
         "--rasa-port", type=int, default=int(os.environ.get("EMBER_RASA_PORT", 5005))
@@ -188,12 +215,17 @@ def main(argv: list[str] | None = None) -> int:
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     content_port = int(os.environ.get("EMBER_CONTENT_PORT", 5056))
     content_url = os.environ.get("EMBER_CONTENT_URL", f"http://127.0.0.1:{content_port}")
+    web_port = int(os.environ.get("EMBER_WEB_PORT", 8000))
     servers = [
         content_server(content_port),
         action_server(content_url=content_url),  # endpoints.yml: 5055
     ]
     if not args.shell:
-        servers.append(rasa_server(args.rasa_port, args.model, args.endpoints))
+        rasa_url = f"http://127.0.0.1:{args.rasa_port}"
+        servers.append(rasa_server(
+            args.rasa_port, args.model, args.endpoints, origins=web_origins(web_port)
+        ))
+        servers.append(web_server(web_port, rasa_url))
 
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, _interrupt)
@@ -209,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             f"\nEmber is running.\n"
+            f"  Chat:     http://localhost:{web_port}/\n"
             f"  REST:     POST http://127.0.0.1:{args.rasa_port}/webhooks/rest/webhook\n"
             f'            {{"sender": "me", "message": "hi"}}\n'
             f"  socketio: http://127.0.0.1:{args.rasa_port}/socket.io\n"

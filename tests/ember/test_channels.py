@@ -12,6 +12,7 @@ from ember.channels import (
     parse_request,
     without_control_characters,
 )
+from ember.origins import ORIGINS_VARIABLE, OriginConfigError
 from tests.conftest import PROJECT_ROOT
 
 JSON = "application/json"
@@ -69,13 +70,20 @@ def test_empty_and_whitespace_messages_pass_through_to_get_a_reply():
     assert parse_request(JSON, body({"sender": "a1", "message": "  \n"})).text == "  \n"
 
 
-def test_origins_must_be_exact():
-    assert EmberRestInput.from_credentials(
-        {"allowed_origins": ["http://localhost:8000"]}
-    ).allowed_origins == {"http://localhost:8000"}
-    assert EmberRestInput.from_credentials(None).allowed_origins == frozenset()
-    with pytest.raises(ValueError):
-        EmberRestInput.from_credentials({"allowed_origins": ["*"]})
+def test_origins_come_from_the_environment_or_credentials_and_must_be_exact(monkeypatch):
+    monkeypatch.delenv(ORIGINS_VARIABLE, raising=False)
+    credentials = {"allowed_origins": ["http://localhost:8000"]}
+    assert EmberRestInput.from_credentials(credentials).allowed_origins == {
+        "http://localhost:8000"
+    }
+    monkeypatch.setenv(ORIGINS_VARIABLE, "http://localhost:9000")
+    assert EmberRestInput.from_credentials(credentials).allowed_origins == {
+        "http://localhost:9000"
+    }
+    monkeypatch.delenv(ORIGINS_VARIABLE)
+    for refused in (None, {"allowed_origins": ["*"]}):
+        with pytest.raises(OriginConfigError):
+            EmberRestInput.from_credentials(refused)
 
 
 def test_safety_replies_match_the_safety_rules():

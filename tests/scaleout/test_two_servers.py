@@ -22,7 +22,7 @@ import requests
 
 from ember.tracker_store import EmberSQLTrackerStore
 from tests.conftest import production_environment
-from tests.e2e.conftest import ready, tracker
+from tests.servers import ready, tracker
 from tools import serve
 from tools.serve import PROJECT_ROOT, free_port
 

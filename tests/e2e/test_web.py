@@ -1,0 +1,127 @@
+"""The socketio channel and the web page's history endpoint with the real servers."""
+
+import asyncio
+import contextlib
+import json
+import uuid
+
+import pytest
+import requests
+import socketio
+
+from ember.conversation_id import is_conversation_id
+
+pytestmark = pytest.mark.e2e
+
+FOREIGN = "http://elsewhere.example"
+
+
+class Socket:
+    """A Socket.IO client as a browser page would use it, with the Origin it would send."""
+
+    def __init__(self, url: str, origin: str) -> None:
+        self.url, self.origin = url, origin
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: asyncio.Queue = asyncio.Queue()
+        for name in ["session_confirm", "bot_uttered", "bot_turn_done"]:
+            self.client.on(name, lambda data, name=name: self.events.put_nowait((name, data)))
+
+    async def __aenter__(self) -> "Socket":
+        # This Python client's websocket transport needs a newer aiohttp than Rasa pins.
+        await self.client.connect(self.url, headers={"Origin": self.origin},
+                                  transports=["polling"], wait_timeout=10)
+        return self
+
+    async def __aexit__(self, *_) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        # A polite disconnect waits for the open long-poll to end (up to 25 s).
+        reading = self.client.eio.read_loop_task
+        await self.client.eio.disconnect(abort=True)
+        if reading:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+
+    async def next(self, name: str):
+        while True:
+            got, data = await asyncio.wait_for(self.events.get(), 30)
+            if got == name:
+                return data
+
+    async def session(self, session_id) -> str:
+        await self.client.emit("session_request", {"session_id": session_id})
+        return await self.next("session_confirm")
+
+    async def say(self, message: str, **data) -> list[dict]:
+        await self.client.emit("user_uttered", {"message": message, **data})
+        replies = []
+        while True:
+            got, reply = await asyncio.wait_for(self.events.get(), 30)
+            if got == "bot_turn_done":
+                return replies
+            replies.append(reply)
+
+
+def user_texts(tracker: dict) -> list[str]:
+    return [event["text"] for event in tracker["events"] if event["event"] == "user"]
+
+
+def connect_answer(ember, origin: str) -> str:
+    """Opens an Engine.IO session and asks to join Socket.IO's namespace, as a browser would."""
+    url = f"{ember.base_url}/socket.io/?EIO=4&transport=polling"
+    headers = {"Origin": origin}
+    opened = requests.get(url, headers=headers, timeout=10).text
+    session = json.loads(opened[1:])["sid"]
+    requests.post(f"{url}&sid={session}", data="40", headers=headers, timeout=10)
+    return requests.get(f"{url}&sid={session}", headers=headers, timeout=30).text
+
+
+def test_the_socket_accepts_the_page_origins_and_refuses_others(ember):
+    for origin in ember.origins:
+        assert connect_answer(ember, origin).startswith("40{")  # CONNECT
+    assert connect_answer(ember, FOREIGN).startswith("44{")  # CONNECT_ERROR
+
+
+def test_rasa_allows_cross_origin_reads_for_the_page_only(ember):
+    handshake = f"{ember.base_url}/socket.io/?EIO=4&transport=polling"
+    page = requests.get(handshake, headers={"Origin": ember.page_url}, timeout=10)
+    assert page.headers.get("Access-Control-Allow-Origin") == ember.page_url
+    foreign = requests.get(handshake, headers={"Origin": FOREIGN}, timeout=10)
+    assert foreign.headers.get("Access-Control-Allow-Origin") != FOREIGN
+
+
+async def test_a_socket_gets_one_uuid4_conversation_and_cannot_write_into_another(ember):
+    someone = str(uuid.uuid4())
+    ember.say(someone, "hi")
+    async with Socket(ember.base_url, ember.page_url) as page:
+        mine = await page.session("default")
+        assert is_conversation_id(mine)
+        replies = await page.say("he stopped replying", session_id=someone)
+        assert replies and all("text" in reply for reply in replies)
+    assert user_texts(ember.tracker(someone)) == ["hi"]
+    assert user_texts(ember.tracker(mine)) == ["he stopped replying"]
+
+
+async def test_the_history_endpoint_returns_what_the_page_showed(ember):
+    ember.start_web()
+    async with Socket(ember.base_url, ember.page_url) as page:
+        mine = await page.session(str(uuid.uuid4()))
+        first = await page.say("she blocked me everywhere")
+        await page.say("/request_grounding", metadata={"label": "A grounding exercise"})
+
+    answer = requests.get(f"{ember.page_url}/api/history/{mine}", timeout=10)
+    assert answer.status_code == 200
+    messages = answer.json()["messages"]
+    assert [m["text"] for m in messages if m["from"] == "user"] == [
+        "she blocked me everywhere", "A grounding exercise"
+    ]
+    shown_live = [(reply["text"], [b["payload"] for b in reply.get("quick_replies", [])])
+                  for reply in first]
+    restored = [(m["text"], [b["payload"] for b in m["buttons"]])
+                for m in messages[1:1 + len(first)]]
+    assert restored == shown_live
+    assert all(isinstance(m["time"], float) for m in messages)
+    assert "e2e-test-token" not in answer.text
+    assert requests.get(f"{ember.page_url}/api/history/default", timeout=10).status_code == 400

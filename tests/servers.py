@@ -1,0 +1,142 @@
+"""Real servers for the end-to-end and browser tests: content, actions, Rasa and the web page.
+
+They are started once per test session on free ports, with their own SQLite tracker store in
+a temporary folder; their logs are kept there and printed when a server fails to start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tools import serve
+from tools.serve import free_port
+
+TOKEN = "e2e-test-token"
+
+
+@dataclass
+class Ember:
+    rasa_port: int
+    action_port: int
+    web_port: int
+    workdir: Path
+    rasa: serve.Server
+    actions: serve.Server
+    content: serve.Server
+    web: serve.Server | None = None
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "ember.db"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def page_url(self) -> str:
+        return f"http://localhost:{self.web_port}"
+
+    @property
+    def origins(self) -> list[str]:
+        return [self.page_url, f"http://127.0.0.1:{self.web_port}"]
+
+    def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+        payload = {"sender": sender, "message": message}
+        if metadata:
+            payload["metadata"] = metadata
+        response = requests.post(f"{self.base_url}/webhooks/rest/webhook", json=payload, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tracker(self, sender: str) -> dict:
+        return tracker(self.base_url, sender, TOKEN)
+
+    def restart_rasa(self) -> None:
+        self.rasa.stop()
+        self.rasa = start(self._rasa_server())
+
+    def stop_actions(self) -> None:
+        self.actions.stop()
+
+    def start_actions(self) -> None:
+        self.actions = start(self._action_server())
+
+    def start_web(self) -> None:
+        """The web page, started the first time a test needs it."""
+        if self.web is None:
+            self.web = start(serve.web_server(
+                self.web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web.log"
+            ))
+
+    def stop(self) -> None:
+        for server in (self.web, self.rasa, self.actions, self.content):
+            if server:
+                server.stop()
+
+    def _action_server(self) -> serve.Server:
+        return serve.action_server(
+            self.action_port,
+            log_path=self.workdir / "actions.log",
+            content_url=self.content.ready_url.removesuffix("/health"),
+        )
+
+    def _rasa_server(self) -> serve.Server:
+        return serve.rasa_server(
+            port=self.rasa_port,
+            endpoints=self.workdir / "endpoints.yml",
+            token=TOKEN,
+            origins=self.origins,
+            log_path=self.workdir / "rasa.log",
+        )
+
+
+def tracker(base_url: str, sender: str, token: str) -> dict:
+    """A conversation as Rasa's HTTP API gives it, with the API token."""
+    response = requests.get(
+        f"{base_url}/conversations/{sender}/tracker", params={"token": token}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def start(server: serve.Server) -> serve.Server:
+    return ready(server.start())
+
+
+def ready(server: serve.Server) -> serve.Server:
+    """Waits for a started server; fails the test with the end of its log if it never answers."""
+    try:
+        server.wait_ready()
+    except (RuntimeError, TimeoutError) as error:
+        server.stop()
+        log = server.log_path.read_text(errors="replace")[-4000:] if server.log_path else ""
+        pytest.fail(f"{error}\n--- last lines of its log ---\n{log}")
+    return server
+
+
+def start_ember(workdir: Path) -> Ember:
+    if not serve.DEFAULT_MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    (workdir / "endpoints.yml").write_text(
+        f"""
+action_endpoint:
+  url: "http://127.0.0.1:{action_port}/webhook"
+tracker_store:
+  type: ember.tracker_store.EmberSQLTrackerStore
+  dialect: sqlite
+  db: {workdir / "ember.db"}
+"""
+    )
+    content = start(serve.content_server(free_port(), log_path=workdir / "content.log"))
+    instance = Ember(
+        rasa_port, action_port, web_port, workdir, rasa=None, actions=None, content=content
+    )
+    instance.start_actions()
+    instance.rasa = start(instance._rasa_server())
+    return instance

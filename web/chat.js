@@ -1,0 +1,343 @@
+// Ember's chat widget: Rasa's socketio channel for live messages, the page's own server for
+// the history and the support contacts. Every text is put into the page as text (DOM text
+// nodes, never innerHTML), so HTML in any message is shown, never run.
+(function () {
+  "use strict";
+
+  const STORE = "ember";
+  const REPLY_PATIENCE_MS = 45000;
+  const $ = (id) => document.getElementById(id);
+  const log = $("log");
+  const typing = $("typing");
+  const status = $("status");
+  const input = $("message");
+  const sendButton = $("send-button");
+
+  // Only the conversation id and the country live in the browser; the messages stay on the
+  // server, so a shared computer shows nothing once the conversation is deleted.
+  function loadState() {
+    try {
+      return JSON.parse(localStorage.getItem(STORE)) || {};
+    } catch (error) {
+      return {};
+    }
+  }
+  function saveState() { localStorage.setItem(STORE, JSON.stringify(state)); }
+
+  // A random UUID4 is the key to the conversation (see ember/web.py): it must be unguessable.
+  function newConversationId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  // The browser's language region ("en-GB" -> GB) is a setting the person chose, not tracking;
+  // they can change it in the contacts panel.
+  function localeCountry() {
+    for (const tag of navigator.languages || [navigator.language]) {
+      const match = /-([A-Za-z]{2})\b/.exec(tag || "");
+      if (match) return match[1].toUpperCase();
+    }
+    return null;
+  }
+
+  const state = loadState();
+  if (!state.conversation) {
+    state.conversation = newConversationId();
+    saveState();
+  }
+  function country() { return state.country || localeCountry(); }
+
+  // ---- rendering -------------------------------------------------------------------------
+
+  function timeElement(seconds) {
+    const when = seconds ? new Date(seconds * 1000) : new Date();
+    const element = document.createElement("time");
+    element.dateTime = when.toISOString();
+    const today = new Date().toDateString() === when.toDateString();
+    element.textContent = today
+      ? when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    return element;
+  }
+
+  // Markdown at most: **bold**, line breaks, and web addresses as links. Built from text nodes.
+  const INLINE = /(\*\*[^*\n]+\*\*|https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?])/g;
+  function appendInline(parent, line) {
+    let last = 0;
+    for (const match of line.matchAll(INLINE)) {
+      parent.append(line.slice(last, match.index));
+      const token = match[0];
+      if (token.startsWith("**")) {
+        const strong = document.createElement("strong");
+        strong.textContent = token.slice(2, -2);
+        parent.append(strong);
+      } else {
+        const link = document.createElement("a");
+        link.href = token;
+        link.textContent = token;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        parent.append(link);
+      }
+      last = match.index + token.length;
+    }
+    parent.append(line.slice(last));
+  }
+
+  function renderRichText(container, text) {
+    for (const paragraph of String(text).split(/\n{2,}/)) {
+      const p = document.createElement("p");
+      paragraph.split("\n").forEach((line, index) => {
+        if (index) p.append(document.createElement("br"));
+        appendInline(p, line);
+      });
+      container.append(p);
+    }
+  }
+
+  function removeQuickReplies() {
+    log.querySelectorAll(".quick-replies").forEach((group) => group.remove());
+  }
+
+  function addMessage(from, text, seconds, buttons) {
+    $("empty").hidden = true;
+    const item = document.createElement("li");
+    item.className = `msg ${from}`;
+    const who = document.createElement("span");
+    who.className = "visually-hidden";
+    who.textContent = from === "bot" ? "Ember said: " : "You said: ";
+    const bubble = document.createElement("div");
+    bubble.className = "bubble";
+    if (from === "bot") renderRichText(bubble, text);
+    else bubble.textContent = text;
+    item.append(who, bubble);
+    if (buttons && buttons.length) {
+      const group = document.createElement("div");
+      group.className = "quick-replies";
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Quick replies");
+      for (const button of buttons) {
+        const element = document.createElement("button");
+        element.type = "button";
+        element.textContent = button.title;
+        element.addEventListener("click", () => send(button.payload, button.title));
+        group.append(element);
+      }
+      item.append(group);
+    }
+    item.append(timeElement(seconds));
+    log.append(item);
+    item.scrollIntoView({ block: "end" });
+    return item;
+  }
+
+  function showStatus(text) { status.textContent = text || ""; }
+
+  // ---- conversation ----------------------------------------------------------------------
+
+  let socket = null;
+  let ready = false;
+  let restored = false;
+  let waiting = null;
+  let sentThisTurn = false;
+  let lastTurn = [];
+
+  function setTyping(on) {
+    typing.hidden = !on;
+    clearTimeout(waiting);
+    if (on) {
+      waiting = setTimeout(() => {
+        typing.hidden = true;
+        showStatus("Ember is taking a while to answer. Your message was sent; you can wait or try again.");
+      }, REPLY_PATIENCE_MS);
+    }
+  }
+
+  function send(payload, shown) {
+    const text = String(payload).trim();
+    if (!text) return false;
+    if (!ready) {
+      showStatus("Not connected yet, so nothing was sent. Please try again in a moment.");
+      return false;
+    }
+    removeQuickReplies();
+    addMessage("user", shown || text);
+    // The label lets the restored history show a button's title rather than its payload.
+    const metadata = shown ? { label: shown } : {};
+    const message = { message: text, session_id: state.conversation, metadata };
+    // The country goes along only when it changes, so a country the person names in the
+    // chat ("I'm in the UK") is not overwritten by the browser's setting on the next message.
+    const code = country();
+    if (code && code !== state.sentCountry) {
+      metadata.country = code;
+      state.sentCountry = code;
+      saveState();
+    }
+    lastTurn = [];
+    sentThisTurn = true;
+    showStatus("");
+    setTyping(true);
+    socket.emit("user_uttered", message);
+    return true;
+  }
+
+  async function fetchHistory() {
+    const answer = await fetch(`/api/history/${state.conversation}`, { cache: "no-store" });
+    const body = await answer.json();
+    if (!answer.ok) throw new Error(body.error || "The history could not be loaded.");
+    return body.messages;
+  }
+
+  async function restoreHistory() {
+    log.setAttribute("aria-busy", "true");
+    try {
+      const messages = await fetchHistory();
+      log.replaceChildren();
+      messages.forEach((message, index) => {
+        const latest = index === messages.length - 1;
+        addMessage(message.from, message.text, message.time, latest ? message.buttons : []);
+      });
+      $("empty").hidden = messages.length > 0;
+    } catch (error) {
+      showStatus(error.message);
+    } finally {
+      log.removeAttribute("aria-busy");
+    }
+  }
+
+  // Erasure happens inside Rasa's tracker store; the page learns of it when the server no
+  // longer has the conversation it was showing, however the person asked for it.
+  async function checkErased() {
+    let messages;
+    try {
+      messages = await fetchHistory();
+    } catch (error) {
+      return;
+    }
+    if (messages.length || !sentThisTurn) return;
+    const farewell = lastTurn;
+    localStorage.removeItem(STORE);
+    for (const key of Object.keys(state)) delete state[key];
+    state.conversation = newConversationId();
+    saveState();
+    log.replaceChildren(...farewell);
+    showStatus("This conversation was erased. Anything you write now starts a new one.");
+    sentThisTurn = false;
+    socket.emit("session_request", { session_id: state.conversation });
+  }
+
+  function connect(socketUrl) {
+    socket = io(socketUrl, { path: "/socket.io", reconnectionDelayMax: 5000 });
+    socket.on("connect", () => {
+      showStatus("");
+      socket.emit("session_request", { session_id: state.conversation });
+    });
+    socket.on("session_confirm", async (sessionId) => {
+      if (sessionId !== state.conversation) {
+        state.conversation = sessionId;
+        saveState();
+      }
+      // The history first, so nothing sent meanwhile is drawn over by it.
+      if (!restored) {
+        restored = true;
+        await restoreHistory();
+      }
+      ready = true;
+      sendButton.disabled = false;
+    });
+    socket.on("bot_uttered", (message) => {
+      if (!message || typeof message.text !== "string") return;
+      const buttons = (message.quick_replies || message.buttons || []).map((button) => ({
+        title: String(button.title),
+        payload: String(button.payload),
+      }));
+      lastTurn.push(addMessage("bot", message.text, null, buttons));
+    });
+    socket.on("bot_turn_done", () => {
+      setTyping(false);
+      checkErased();
+    });
+    socket.on("disconnect", () => {
+      ready = false;
+      sendButton.disabled = true;
+      setTyping(false);
+      showStatus("Connection lost. Reconnecting…");
+    });
+    socket.on("connect_error", () => {
+      showStatus("Can't reach Ember right now. Trying again…");
+    });
+  }
+
+  // ---- crisis contacts -------------------------------------------------------------------
+
+  const contacts = $("contacts");
+  const crisisButton = $("crisis-button");
+  const countrySelect = $("country-select");
+
+  async function showContacts() {
+    const code = country() || "";
+    const answer = await fetch(`/api/contacts?country=${encodeURIComponent(code)}`);
+    const body = await answer.json();
+    const text = $("contacts-text");
+    text.replaceChildren();
+    renderRichText(text, body.text);
+    const options = [new Option("Not listed / rather not say", "")].concat(
+      body.countries.map((each) => new Option(each.name, each.code)));
+    countrySelect.replaceChildren(...options);
+    countrySelect.value = body.country || "";
+  }
+
+  async function openContacts() {
+    contacts.hidden = false;
+    crisisButton.setAttribute("aria-expanded", "true");
+    $("contacts-title").focus();
+    try {
+      await showContacts();
+    } catch (error) {
+      $("contacts-text").textContent =
+        "The contacts could not be loaded. Please call your local emergency number, or find a line at https://findahelpline.com";
+    }
+  }
+
+  function closeContacts() {
+    contacts.hidden = true;
+    crisisButton.setAttribute("aria-expanded", "false");
+    crisisButton.focus();
+  }
+
+  crisisButton.addEventListener("click", () => (contacts.hidden ? openContacts() : closeContacts()));
+  $("contacts-close").addEventListener("click", closeContacts);
+  contacts.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeContacts();
+  });
+  countrySelect.addEventListener("change", () => {
+    state.country = countrySelect.value || null;
+    saveState();
+    showContacts();
+  });
+
+  // ---- composer --------------------------------------------------------------------------
+
+  $("composer").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (send(input.value)) input.value = "";
+    input.focus();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("delete-button").addEventListener("click", () => send("/delete_my_data", "Delete my conversation"));
+
+  sendButton.disabled = true;
+  showStatus("Connecting…");
+  fetch("/config.json")
+    .then((answer) => answer.json())
+    .then((config) => connect(config.socketUrl))
+    .catch(() => showStatus("The chat could not start. Please reload the page."));
+})();
