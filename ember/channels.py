@@ -17,10 +17,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
-from sanic import Blueprint, Sanic, response
+from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -83,17 +84,26 @@ def parse_request(content_type: str | None, body: bytes) -> Incoming:
         raise InvalidRequest(
             400, f'"sender" must be a non-empty string of at most {MAX_SENDER_LENGTH} characters.'
         )
+    return Incoming(sender, *message_and_metadata(payload))
+
+
+def message_and_metadata(
+    payload: Any, metadata_key: str = "metadata"
+) -> tuple[str, dict[str, Any] | None]:
+    """The text (without control characters) and metadata of a message, from any channel."""
+    if not isinstance(payload, dict):
+        raise InvalidRequest(400, 'Send an object: {"message": "..."}.')
     text = payload.get("message")
     if not isinstance(text, str):
         raise InvalidRequest(400, '"message" must be a string.')
-    metadata = payload.get("metadata")
+    metadata = payload.get(metadata_key)
     if metadata is not None and not isinstance(metadata, dict):
-        raise InvalidRequest(400, '"metadata" must be a JSON object when given.')
-    return Incoming(sender, without_control_characters(text), metadata)
+        raise InvalidRequest(400, f'"{metadata_key}" must be an object when given.')
+    return without_control_characters(text), metadata
 
 
 async def handle_with_reply(
-    app: Sanic,
+    agent: Agent,
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     message: UserMessage,
     replies_sent: Callable[[], int],
@@ -112,7 +122,6 @@ async def handle_with_reply(
         logger.error("Handling a message failed with %s", type(error).__name__)
     if replies_sent():
         return
-    agent = app.ctx.agent
     async with agent.lock_store.lock(message.sender_id):
         tracker = await agent.tracker_store.retrieve(message.sender_id)
         intent = tracker.latest_message.intent.get("name") if tracker else None
@@ -166,7 +175,7 @@ class EmberRestInput(RestInput):
             )
             try:
                 await handle_with_reply(
-                    request.app, on_new_message, message, lambda: len(collector.messages)
+                    request.app.ctx.agent, on_new_message, message, lambda: len(collector.messages)
                 )
             except Exception as error:  # noqa: BLE001 - e.g. the tracker store is unreachable
                 logger.error("Could not answer a message: %s", type(error).__name__)

@@ -12,6 +12,10 @@ from every message, so a socket could write into any conversation whose id it kn
 the id is fixed by `session_request` and must be a random UUID4 (ember.conversation_id).
 The stock channel also calls python-socketio 5.x's coroutine `enter_room` without awaiting
 it, so with `session_persistence` no reply would reach the page; this one awaits it.
+
+Messages are checked as the REST channel checks them (ember.channels): one that cannot be
+taken gets an `invalid_message` event, and a turn Rasa answers with silence still gets a
+kind reply, or a safety message its contacts.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from ember.channels import InvalidRequest, handle_with_reply, message_and_metadata
 from ember.conversation_id import is_conversation_id
 from ember.origins import configured_origins, parse_origins
 
@@ -33,6 +38,20 @@ logger = logging.getLogger(__name__)
 # Sent to the conversation's room once Ember has said everything for a message, so the page
 # knows when to stop showing that Ember is typing (Rasa sends each bot message on its own).
 TURN_DONE_EVENT = "bot_turn_done"
+# Sent to the socket alone when a message cannot be taken (not an object, a message that is
+# not text, metadata that is not an object): what a 400 is to the REST channel.
+INVALID_MESSAGE_EVENT = "invalid_message"
+UNAVAILABLE = "Ember can't answer right now. Please try again in a moment."
+
+
+class CountingSocketIOOutput(SocketIOOutput):
+    """Counts what it sends, so a turn Rasa answered with silence can still be answered."""
+
+    sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await super()._send_message(socket_id, response)
+        self.sent += 1
 
 
 class OriginCheckedSocketIOInput(SocketIOInput):
@@ -55,7 +74,6 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         allowed_origins = parse_origins(self.allowed_origins)
         namespace = self.namespace or "/"
         stock_connect = sio.handlers[namespace]["connect"]
-        stock_handle_message = sio.handlers[namespace][self.user_message_evt]
 
         async def connect(sid: str, environ: dict, auth: Any = None) -> bool:
             # Browsers always send Origin on a cross-origin socket; other clients cannot be
@@ -75,11 +93,27 @@ class OriginCheckedSocketIOInput(SocketIOInput):
 
         async def handle_message(sid: str, data: Any) -> None:
             session_id = (await sio.get_session(sid, namespace=namespace)).get("session_id")
-            if not session_id or not isinstance(data, dict):
+            if not session_id:
                 logger.warning("Ignored a socket message sent before session_request.")
                 return
             try:
-                await stock_handle_message(sid, {**data, "session_id": session_id})
+                text, metadata = message_and_metadata(data, self.metadata_key)
+            except InvalidRequest as invalid:
+                await sio.emit(INVALID_MESSAGE_EVENT, {"error": invalid.message}, room=sid,
+                               namespace=namespace)
+                await sio.emit(TURN_DONE_EVENT, {}, room=sid, namespace=namespace)
+                return
+            output = CountingSocketIOOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text, output, session_id, input_channel=self.name(), metadata=metadata
+            )
+            try:
+                agent = next(iter(blueprint.apps)).ctx.agent
+                await handle_with_reply(agent, on_new_message, message, lambda: output.sent)
+            except Exception as error:  # noqa: BLE001 - e.g. the tracker store is unreachable
+                logger.error("Could not answer a socket message: %s", type(error).__name__)
+                await sio.emit(INVALID_MESSAGE_EVENT, {"error": UNAVAILABLE}, room=sid,
+                               namespace=namespace)
             finally:
                 await sio.emit(TURN_DONE_EVENT, {}, room=session_id, namespace=namespace)
 

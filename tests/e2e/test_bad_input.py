@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.conftest import texts
+from tests.e2e.conftest import Socket, carries_contacts, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -101,3 +101,59 @@ def test_crisis_words_in_a_100_kb_message_still_bring_contacts(ember):
     message = "nothing makes sense anymore. " * 3500 + "i am going to kill myself tonight"
     replies = texts(ember.say(new_sender(), message))
     assert "findahelpline.com" in replies or "befrienders.org" in replies
+
+
+# The same over socketio, as the web page talks. A payload that cannot be taken gets an
+# `invalid_message` event instead of a 400; everything else gets a reply.
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "just a string",
+        ["a", "list"],
+        {"no_message": "hi"},
+        {"message": None},
+        {"message": 42},
+        {"message": "hi", "metadata": "not an object"},
+    ],
+    ids=["string", "list", "no-message", "null", "number", "bad-metadata"],
+)
+async def test_socket_payloads_that_cannot_be_taken_get_an_invalid_message_event(
+    ember, payload
+):
+    async with Socket(ember.base_url, ember.page_url) as page:
+        await page.session(str(uuid.uuid4()))
+        events = await page.send(payload)
+        assert [name for name, _ in events] == ["invalid_message"]
+        assert events[0][1]["error"]
+        replies = await page.say("hi")
+        assert texts(replies).strip(), "the socket stopped answering"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "  \n ", "💔😢", "أشعر بالحزن منذ أن توقف عن الرد", "hi\x00there\x07",
+     "I keep writing to him in my head and it never ends. " * 2000],
+    ids=["empty", "whitespace", "emoji", "arabic", "control", "100kb"],
+)
+async def test_odd_socket_messages_get_a_kind_reply_and_are_kept(ember, message):
+    session_id = str(uuid.uuid4())
+    async with Socket(ember.base_url, ember.page_url) as page:
+        await page.session(session_id)
+        replies = await page.say(message)
+    assert texts(replies).strip(), f"no reply to {message[:40]!r}"
+    stored = [e for e in ember.tracker(session_id)["events"] if e.get("event") == "user"]
+    assert len(stored) == 1
+
+
+async def test_a_socket_turn_whose_action_cannot_run_still_gets_a_kind_reply(ember, domain):
+    session_id = str(uuid.uuid4())
+    ember.stop_actions()
+    try:
+        async with Socket(ember.base_url, ember.page_url) as page:
+            await page.session(session_id)
+            apology = texts(await page.say("can i have an affirmation"))
+            crisis = texts(await page.say("i want to end my life"))
+    finally:
+        ember.start_actions()
+    assert domain["responses"]["utter_something_went_wrong"][0]["text"].split("\n\n")[0] in apology
+    assert carries_contacts(crisis), crisis

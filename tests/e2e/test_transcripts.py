@@ -6,7 +6,6 @@ replay the generated story with `rasa test core --fail-on-prediction-errors`.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -51,7 +50,9 @@ def test_a_real_conversation_becomes_a_story_the_retrained_model_replays(ember, 
 
     # Other end-to-end tests share this store: export only the two conversations held here.
     store = tmp_path / "ember.db"
-    shutil.copy(ember.db, store)
+    # The backup API, not a file copy: the latest turns may still be in the write-ahead log.
+    with sqlite3.connect(ember.db) as live, sqlite3.connect(store) as copy:
+        live.backup(copy)
     with sqlite3.connect(store) as db:
         db.execute("DELETE FROM events WHERE sender_id NOT IN (?, ?)", (me, someone_in_crisis))
     project = copy_project(tmp_path / "project")

@@ -1,67 +1,17 @@
 """The socketio channel and the web page's history endpoint with the real servers."""
 
-import asyncio
-import contextlib
 import json
 import uuid
 
 import pytest
 import requests
-import socketio
 
 from ember.conversation_id import is_conversation_id
+from tests.e2e.conftest import Socket
 
 pytestmark = pytest.mark.e2e
 
 FOREIGN = "http://elsewhere.example"
-
-
-class Socket:
-    """A Socket.IO client as a browser page would use it, with the Origin it would send."""
-
-    def __init__(self, url: str, origin: str) -> None:
-        self.url, self.origin = url, origin
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.events: asyncio.Queue = asyncio.Queue()
-        for name in ["session_confirm", "bot_uttered", "bot_turn_done"]:
-            self.client.on(name, lambda data, name=name: self.events.put_nowait((name, data)))
-
-    async def __aenter__(self) -> "Socket":
-        # This Python client's websocket transport needs a newer aiohttp than Rasa pins.
-        await self.client.connect(self.url, headers={"Origin": self.origin},
-                                  transports=["polling"], wait_timeout=10)
-        return self
-
-    async def __aexit__(self, *_) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        # A polite disconnect waits for the open long-poll to end (up to 25 s).
-        reading = self.client.eio.read_loop_task
-        await self.client.eio.disconnect(abort=True)
-        if reading:
-            reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reading
-
-    async def next(self, name: str):
-        while True:
-            got, data = await asyncio.wait_for(self.events.get(), 30)
-            if got == name:
-                return data
-
-    async def session(self, session_id) -> str:
-        await self.client.emit("session_request", {"session_id": session_id})
-        return await self.next("session_confirm")
-
-    async def say(self, message: str, **data) -> list[dict]:
-        await self.client.emit("user_uttered", {"message": message, **data})
-        replies = []
-        while True:
-            got, reply = await asyncio.wait_for(self.events.get(), 30)
-            if got == "bot_turn_done":
-                return replies
-            replies.append(reply)
 
 
 def user_texts(tracker: dict) -> list[str]:
