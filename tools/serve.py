@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             f"\nEmber is running.\n"
             f"  Chat:     http://localhost:{web_port}/\n"
             f"  REST:     POST http://127.0.0.1:{args.rasa_port}/webhooks/rest/webhook\n"
-            f'            {{"sender": "me", "message": "hi"}}\n'
+            f'            {{"sender": "me", "message": "hi"}} (Content-Type: application/json)\n'
             f"  socketio: http://127.0.0.1:{args.rasa_port}/socket.io\n"
             f"  HTTP API: http://127.0.0.1:{args.rasa_port}/ (token in var/api_token)\n"
             f"  Content:  http://127.0.0.1:{content_port}/v1/content\n"
