@@ -64,8 +64,9 @@ validate: $(STAMP) ## check training data, stories, domain and the content libra
 
 # FROM: a transcript, tracker JSON, a folder of them, a SQLite file or SQL URL; default: the
 # tracker store in endpoints.yml. SINCE=YYYY-MM-DD, THRESHOLD=0.6, INCLUDE_SENSITIVE=1.
+# Not echoed: FROM may be a database URL with a password.
 stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=..., see README)
-	$(PY) -m tools.transcripts $(if $(FROM),"$(FROM)",) $(if $(SINCE),--since $(SINCE),) \
+	@$(PY) -m tools.transcripts $(if $(FROM),"$(FROM)",) $(if $(SINCE),--since $(SINCE),) \
 		$(if $(THRESHOLD),--threshold $(THRESHOLD),) $(if $(INCLUDE_SENSITIVE),--include-sensitive,)
 
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml

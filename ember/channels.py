@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 
 import ember.action_schema  # noqa: F401 - speeds up every custom action call in this server
 from ember.origins import configured_origins
+from ember.safety_net import CRISIS_INTENT, Risk, assess
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +124,7 @@ async def handle_with_reply(
     if replies_sent():
         return
     async with agent.lock_store.lock(message.sender_id):
-        tracker = await agent.tracker_store.retrieve(message.sender_id)
-        intent = tracker.latest_message.intent.get("name") if tracker else None
-        replies = SAFETY_REPLIES.get(intent)
+        replies = SAFETY_REPLIES.get(await intent_of_this_message(agent, message))
         if replies:
             # Leave the reflection that could not go on, as the safety rules would.
             actions = [*replies, ACTION_DEACTIVATE_LOOP_NAME]
@@ -137,6 +136,16 @@ async def handle_with_reply(
             await agent.execute_action(
                 message.sender_id, action, message.output_channel, None, None
             )
+
+
+async def intent_of_this_message(agent: Agent, message: UserMessage) -> str | None:
+    """The intent Rasa stored for this message; if Rasa failed before storing it, what the
+    crisis safety net reads in its words (so a crisis still gets contacts)."""
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
+    latest = tracker.latest_message if tracker else None
+    if latest is not None and latest.message_id == message.message_id:
+        return latest.intent.get("name")
+    return CRISIS_INTENT if assess(message.text or "") is Risk.CRISIS else None
 
 
 class EmberRestInput(RestInput):

@@ -87,6 +87,10 @@ class OriginCheckedSocketIOInput(SocketIOInput):
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if is_conversation_id(requested) else str(uuid.uuid4())
+            previous = (await sio.get_session(sid, namespace=namespace)).get("session_id")
+            if previous and previous != session_id:
+                # One conversation per socket: after an erasure the page starts a new one.
+                await sio.leave_room(sid, previous, namespace=namespace)
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)

@@ -124,8 +124,9 @@ class EmberSQLTrackerStore(ErasesOnRequest, SQLTrackerStore):
             conversations = session.execute(
                 sa.select(sa.func.count()).select_from(stale.subquery())
             ).scalar_one()
-            # One statement decides and deletes, so a conversation that gets a new
-            # message while we prune is judged on that message too.
+            # The delete decides again by itself, so a conversation that gets a new
+            # message while we prune is judged on that message too (the count above
+            # may then be one too high).
             events = (
                 session.query(Event)
                 .filter(Event.sender_id.in_(stale.scalar_subquery()))

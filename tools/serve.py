@@ -20,6 +20,8 @@ from pathlib import Path
 
 import requests
 
+from ember.origins import ORIGINS_VARIABLE, parse_origins
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "ember.tar.gz"
@@ -123,8 +125,10 @@ def action_server(
 
 def web_origins(web_port: int = 8000) -> list[str]:
     """The web page's origins: EMBER_WEB_ORIGINS, else localhost and 127.0.0.1 on its port."""
-    configured = os.environ.get("EMBER_WEB_ORIGINS", "").replace(",", " ").split()
-    return configured or [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
+    configured = os.environ.get(ORIGINS_VARIABLE)
+    if configured:
+        return parse_origins(configured)  # the channels read the same variable the same way
+    return [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
 
 
 def rasa_server(
@@ -152,7 +156,7 @@ def rasa_server(
             "-p", str(port),
         ],
         ready_url=f"http://127.0.0.1:{port}/",
-        env={"EMBER_WEB_ORIGINS": " ".join(origins)},
+        env={ORIGINS_VARIABLE: " ".join(origins)},
         log_path=log_path,
     )
 
@@ -167,7 +171,8 @@ def web_server(
         name="web page",
         command=[sys.executable, "-m", "ember.web", "--port", str(port), "--rasa-url", rasa_url],
         ready_url=f"http://127.0.0.1:{port}/health",
-        # The token stays out of the command line (and `ps`); the page never sees it.
+        # The token stays out of the web server's command line (Rasa's own `--auth-token`
+        # does show in `ps`); the page never sees it.
         env={"EMBER_API_TOKEN": token or api_token()},
         log_path=log_path,
     )

@@ -260,6 +260,12 @@
       setTyping(false);
       checkErased();
     });
+    // Sent instead of a reply when a message could not be taken or Ember failed to answer.
+    socket.on("invalid_message", (problem) => {
+      setTyping(false);
+      const reason = problem && typeof problem.error === "string" ? problem.error : "";
+      showStatus(`${reason} If you need someone right now, "In crisis?" above shows who you can reach.`);
+    });
     socket.on("disconnect", () => {
       ready = false;
       sendButton.disabled = true;

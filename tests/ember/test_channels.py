@@ -95,3 +95,32 @@ def test_safety_replies_match_the_safety_rules():
     }
     for intent, replies in SAFETY_REPLIES.items():
         assert by_intent[intent] == replies
+
+
+class StoreOnlyAgent:
+    def __init__(self, store):
+        self.tracker_store = store
+
+
+async def test_the_fallback_reads_this_message_not_an_older_one():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from ember.channels import intent_of_this_message
+
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker("ana", [])
+    tracker.update(UserUttered("i want to die", {"name": "crisis"}, message_id="earlier"))
+    await store.save(tracker)
+    agent = StoreOnlyAgent(store)
+
+    def message(text, message_id):
+        return UserMessage(text, CollectingOutputChannel(), "ana", message_id=message_id)
+
+    assert await intent_of_this_message(agent, message("i want to die", "earlier")) == "crisis"
+    # Rasa failed before storing these: the words decide, never the previous message.
+    assert await intent_of_this_message(agent, message("thanks", "new")) is None
+    assert await intent_of_this_message(agent, message("i want to kill myself", "new")) == "crisis"

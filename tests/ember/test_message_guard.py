@@ -39,3 +39,10 @@ def test_crisis_words_inside_a_wall_of_text_still_bring_crisis_support():
     messages = LongMessageGuard().process([classified(text)])
     [message] = CrisisSafetyNet().process(messages)
     assert intent_of(message) == "crisis"
+
+
+def test_a_long_message_read_as_a_risk_keeps_that_reading():
+    text = "he controls everything i do and i am scared of him. " * 200
+    for intent in ("abuse", "crisis", "unclear_risk", "request_crisis_contacts"):
+        [message] = LongMessageGuard().process([classified(text, intent)])
+        assert intent_of(message) == intent

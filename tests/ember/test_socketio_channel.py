@@ -29,6 +29,7 @@ def test_missing_wildcard_or_inexact_origins_are_refused(origins):
 
 
 def test_the_environment_replaces_the_origins_in_credentials(monkeypatch):
+    monkeypatch.delenv("EMBER_WEB_ORIGINS", raising=False)
     credentials = {"session_persistence": True, "allowed_origins": ["http://localhost:8000"]}
     channel = OriginCheckedSocketIOInput.from_credentials(credentials)
     assert channel.allowed_origins == ["http://localhost:8000"]

@@ -272,8 +272,10 @@ class Converter:
                     f"{forms[0]} starts here: a plain-text transcript cannot show which answers "
                     "filled it, so write this story by hand (or import the tracker instead)",
                 )
+                # What the person wrote from here on answers the reflection: never written out.
                 for rest in turns[index:]:
-                    outcome.lines.append(f"{rest.role}: {self.scrub(rest.text)}")
+                    said = "[reflection answer]" if rest.role == "user" else self.scrub(rest.text)
+                    outcome.lines.append(f"{rest.role}: {said}")
                 break
         return outcome
 

@@ -74,6 +74,7 @@ def test_turns_to_review_are_flagged_with_context_and_left_out(stories, report):
     assert "**low confidence**: labelled" in report
     assert "→ user: purple elephants over the motorway" in report
     assert "**reflection**: acceptance_form starts here" in report
+    assert "lanternfest" not in report  # a reflection answer, even as context
 
 
 def test_crisis_conversations_are_skipped_without_their_words(project, report):
