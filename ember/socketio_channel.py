@@ -13,6 +13,11 @@ the id is fixed by `session_request` and must be a random UUID4 (ember.conversat
 The stock channel also calls python-socketio 5.x's coroutine `enter_room` without awaiting
 it, so with `session_persistence` no reply would reach the page; this one awaits it.
 
+Sockets use the websocket transport only. The Rasa server runs a worker per core, and
+engine.io's long-polling sends each request of one session separately: the operating system
+would hand them to different workers, and a worker knows only its own sessions. A websocket
+stays on the worker it connected to.
+
 Messages are checked as the REST channel checks them (ember.channels): one that cannot be
 taken gets an `invalid_message` event, and a turn Rasa answers with silence still gets a
 kind reply, or a safety message its contacts.
@@ -71,6 +76,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
     ) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        sio.eio.transports = ["websocket"]
         allowed_origins = parse_origins(self.allowed_origins)
         namespace = self.namespace or "/"
         stock_connect = sio.handlers[namespace]["connect"]

@@ -123,16 +123,7 @@ def start_ember(workdir: Path) -> Ember:
     if not serve.DEFAULT_MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    (workdir / "endpoints.yml").write_text(
-        f"""
-action_endpoint:
-  url: "http://127.0.0.1:{action_port}/webhook"
-tracker_store:
-  type: ember.tracker_store.EmberSQLTrackerStore
-  dialect: sqlite
-  db: {workdir / "ember.db"}
-"""
-    )
+    serve.local_endpoints(workdir, action_port)
     content = start(serve.content_server(free_port(), log_path=workdir / "content.log"))
     instance = Ember(
         rasa_port, action_port, web_port, workdir, rasa=None, actions=None, content=content

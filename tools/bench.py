@@ -1,8 +1,9 @@
 """`make bench`: Ember against the stock `rasa init` assistant, same Rasa, same machine, same run.
 
-For each assistant: full training time, time from start to first answer, resident memory
-of all its servers, and for 1, 10 and 50 concurrent simulated users holding realistic
-conversations over the REST channel: p50 and p95 response time, messages per second and
+For each assistant: full training time, time from start to first answer, the memory of all
+its server processes (proportional set size: Rasa's workers are forked and share pages),
+and for 1, 10 and 50 concurrent simulated users holding realistic conversations over the
+REST channel: p50 and p95 response time, messages per second and
 errors. Each figure is the median of --runs runs. Prints a side-by-side table with the
 ratio Ember/baseline and writes reports/bench.json and reports/bench.md.
 This prints figures; it asserts nothing about them.
@@ -55,8 +56,12 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.monotonic() - started
 
 
-def rss_mb(pids: list[int]) -> float:
-    """Resident memory of the processes and all their descendants, in MB."""
+def memory_mb(pids: list[int]) -> float:
+    """Memory of the processes and all their descendants, in MB.
+
+    Proportional set size: a page shared by n processes counts 1/n in each, so forked Rasa
+    workers are not charged twice for the model and libraries they share.
+    """
     total_kb, seen, queue = 0, set(), list(pids)
     while queue:
         pid = queue.pop()
@@ -64,9 +69,9 @@ def rss_mb(pids: list[int]) -> float:
             continue
         seen.add(pid)
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-            total_kb += int(next(line.split()[1] for line in status.splitlines()
-                                 if line.startswith("VmRSS")))
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            total_kb += int(next(line.split()[1] for line in rollup.splitlines()
+                                 if line.startswith("Pss:")))
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
             queue += [int(child) for child in children]
         except (OSError, StopIteration):
@@ -137,12 +142,7 @@ def baseline_servers(bot: Path, port: int) -> list[serve.Server]:
 
 def ember_servers(workdir: Path, port: int) -> list[serve.Server]:
     content_port, action_port = free_port(), free_port()
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        "tracker_store:\n  type: ember.tracker_store.EmberSQLTrackerStore\n"
-        f"  dialect: sqlite\n  db: {workdir / 'ember.db'}\n"
-    )
+    endpoints = serve.local_endpoints(workdir, action_port)
     servers = [
         serve.content_server(content_port),
         serve.action_server(action_port, content_url=f"http://127.0.0.1:{content_port}"),
@@ -168,7 +168,7 @@ def measure(name: str, make_servers: Callable[[int], list[serve.Server]],
         for count in users:
             figures[f"users_{count}"] = asyncio.run(
                 load(f"http://127.0.0.1:{port}", conversation, count, seconds))
-        figures["rss_mb"] = rss_mb([server.process.pid for server in servers])
+        figures["memory_mb"] = memory_mb([server.process.pid for server in servers])
         print(f"  {name}: first answer {first:.1f}s, "
               + ", ".join(f"{k} {v['throughput_msg_s']:.1f} msg/s" for k, v in figures.items()
                           if k.startswith("users_")), flush=True)
@@ -197,7 +197,7 @@ def table(results: dict, users: list[int]) -> list[list]:
 
     rows = [row("training (s)", ember["training_s"], base["training_s"]),
             row("start to first answer (s)", ember["first_answer_s"], base["first_answer_s"]),
-            row("resident memory (MB)", ember["rss_mb"], base["rss_mb"], "{:.0f}")]
+            row("memory, PSS (MB)", ember["memory_mb"], base["memory_mb"], "{:.0f}")]
     for count in users:
         e, b = ember[f"users_{count}"], base[f"users_{count}"]
         rows += [row(f"{count} users: p50 (ms)", e["p50_ms"], b["p50_ms"], "{:.0f}"),

@@ -131,6 +131,36 @@ def web_origins(web_port: int = 8000) -> list[str]:
     return [f"http://localhost:{web_port}", f"http://127.0.0.1:{web_port}"]
 
 
+def local_endpoints(folder: Path, action_port: int) -> Path:
+    """An endpoints file like endpoints.yml, with its SQLite files in `folder`.
+
+    For the benchmark and the tests, which run Ember beside a `make run` on other ports.
+    """
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "tracker_store:\n  type: ember.tracker_store.EmberSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {folder / 'ember.db'}\n"
+        f"lock_store:\n  type: ember.lock_store.EmberSQLiteLockStore\n"
+        f"  db: {folder / 'locks.db'}\n"
+    )
+    return endpoints
+
+
+def rasa_workers() -> int:
+    """SANIC_WORKERS, else one Rasa worker per core, at most two.
+
+    Rasa handles a message on one event loop, so one process uses one core; the second
+    worker nearly doubles the messages per second on two cores (docs/performance.md). Each
+    worker holds its own copy of the model (about 350 MB), hence the cap. Rasa runs more than
+    one only with a lock store that workers share (endpoints.yml has one).
+    """
+    configured = os.environ.get("SANIC_WORKERS", "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return min(2, os.cpu_count() or 1)
+
+
 def rasa_server(
     port: int = 5005,
     model: Path = DEFAULT_MODEL,
@@ -156,7 +186,7 @@ def rasa_server(
             "-p", str(port),
         ],
         ready_url=f"http://127.0.0.1:{port}/",
-        env={ORIGINS_VARIABLE: " ".join(origins)},
+        env={ORIGINS_VARIABLE: " ".join(origins), "SANIC_WORKERS": str(rasa_workers())},
         log_path=log_path,
     )
 

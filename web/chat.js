@@ -230,7 +230,13 @@
   }
 
   function connect(socketUrl) {
-    socket = io(socketUrl, { path: "/socket.io", reconnectionDelayMax: 5000 });
+    // Websocket only: each of the Rasa server's workers knows only its own sockets
+    // (ember/socketio_channel.py).
+    socket = io(socketUrl, {
+      path: "/socket.io",
+      transports: ["websocket"],
+      reconnectionDelayMax: 5000,
+    });
     socket.on("connect", () => {
       showStatus("");
       socket.emit("session_request", { session_id: state.conversation });

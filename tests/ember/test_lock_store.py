@@ -1,35 +1,67 @@
-"""The Redis lock store several Rasa servers share: one message of a conversation at a time,
-even when they arrive together at different servers (skips without Redis, fails when CI=true)."""
+"""The lock stores several Rasa workers or servers share: one message of a conversation at a
+time, even when they arrive together at different ones. SQLite for the default profile's
+workers; Redis for the production profile's servers (skips without Redis, fails when CI=true).
+"""
 
 import asyncio
 import threading
 
 import pytest
 from rasa.core.lock_store import LockStore
+from rasa.core.utils import number_of_sanic_workers
 from rasa.utils.endpoints import EndpointConfig
 
-from ember.lock_store import EmberRedisLockStore
+from ember.lock_store import EmberRedisLockStore, EmberSQLiteLockStore
 
 SERVERS, MESSAGES_PER_SERVER = 2, 12
 
 
-@pytest.fixture
-def endpoint(redis_server, redis_prefix) -> EndpointConfig:
+@pytest.fixture(params=["sqlite", "redis"])
+def endpoint(request, tmp_path) -> EndpointConfig:
+    if request.param == "sqlite":
+        return EndpointConfig.from_dict(
+            {"type": "ember.lock_store.EmberSQLiteLockStore", "db": str(tmp_path / "locks.db")}
+        )
+    redis_server = request.getfixturevalue("redis_server")
     return EndpointConfig.from_dict(
         {
             "type": "ember.lock_store.EmberRedisLockStore",
             "url": redis_server.host,
             "port": redis_server.port,
             "db": 1,
-            "key_prefix": redis_prefix,
+            "key_prefix": request.getfixturevalue("redis_prefix"),
         }
     )
 
 
 def test_rasa_builds_it_from_the_endpoints_file(endpoint):
     store = LockStore.create(endpoint)
-    assert isinstance(store, EmberRedisLockStore)
-    assert store.key_prefix.startswith(endpoint.kwargs["key_prefix"])
+    if endpoint.type.endswith("EmberRedisLockStore"):
+        assert isinstance(store, EmberRedisLockStore)
+        assert store.key_prefix.startswith(endpoint.kwargs["key_prefix"])
+    else:
+        assert isinstance(store, EmberSQLiteLockStore)
+        assert str(store.path) == endpoint.kwargs["db"]
+
+
+def test_rasa_runs_several_workers_with_either_store(endpoint, monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    assert number_of_sanic_workers(endpoint) == 2
+
+
+def test_the_sqlite_store_needs_a_file(tmp_path):
+    with pytest.raises(ValueError, match="db"):
+        EmberSQLiteLockStore(EndpointConfig.from_dict({"type": "x"}))
+
+
+def test_a_failed_queue_change_leaves_the_queue_as_it_was(tmp_path):
+    store = EmberSQLiteLockStore(db=tmp_path / "locks.db")
+    first = store.issue_ticket("ana")
+    with pytest.raises(RuntimeError):
+        with store._transaction():
+            store.delete_lock("ana")
+            raise RuntimeError("the worker failed halfway")
+    assert store.get_lock("ana").now_serving == first
 
 
 def test_messages_arriving_together_at_several_servers_are_handled_one_at_a_time(endpoint):
@@ -37,7 +69,7 @@ def test_messages_arriving_together_at_several_servers_are_handled_one_at_a_time
     busy, handled, problems = [], [], []
     start = threading.Barrier(SERVERS * MESSAGES_PER_SERVER)
 
-    def message(store: EmberRedisLockStore) -> None:
+    def message(store: LockStore) -> None:
         async def handle() -> None:
             async with store.lock("ana", wait_time_in_seconds=0.01):
                 busy.append(1)
