@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 import ember.action_schema  # noqa: F401 - speeds up every custom action call in this server
+import ember.rasa_hot_paths  # noqa: F401 - and every tracker load and rule prediction
 from ember.origins import configured_origins
 from ember.safety_net import CRISIS_INTENT, Risk, assess
 
