@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,31 @@ GUARD_SECONDS = 5.0
 GUARD_POLL_SECONDS = 0.005
 
 
-class EmberRedisLockStore(RedisLockStore):
+class AtomicQueueChanges:
+    """Makes each read-change-write of a conversation's ticket queue one atomic step.
+
+    A lock store mixes this in and says, in `_atomically`, how its storage does that.
+    """
+
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
+        raise NotImplementedError
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._atomically(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._atomically(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # Finishing, checking for waiters and deleting are one step: otherwise a ticket
+        # issued in between would lose its queue.
+        with self._atomically(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
+
+
+class EmberRedisLockStore(AtomicQueueChanges, RedisLockStore):
     """`RedisLockStore` with atomic ticket issuing, expiry and clean-up."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **settings: Any) -> None:
@@ -49,7 +73,7 @@ class EmberRedisLockStore(RedisLockStore):
             settings = {"host": endpoint_config.url, **endpoint_config.kwargs, **settings}
         super().__init__(**settings)
 
-    def _guard(self, conversation_id: str):
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
         return self.red.lock(
             f"{self.key_prefix.rstrip(':')}-guard:{conversation_id}",
             timeout=GUARD_SECONDS,
@@ -57,27 +81,13 @@ class EmberRedisLockStore(RedisLockStore):
             sleep=GUARD_POLL_SECONDS,
         )
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._guard(conversation_id):
-            return super().issue_ticket(conversation_id, lock_lifetime)
-
-    def update_lock(self, conversation_id: str) -> None:
-        with self._guard(conversation_id):
-            super().update_lock(conversation_id)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        # Finishing, checking for waiters and deleting are one step: otherwise a ticket
-        # issued in between would lose its queue.
-        with self._guard(conversation_id):
-            super().cleanup(conversation_id, ticket_number)
-
 
 # Another worker's transaction holds the file for well under a millisecond; waiting this long
 # means something is badly wrong, and Rasa then answers the message with an error.
 SQLITE_BUSY_SECONDS = 5.0
 
 
-class EmberSQLiteLockStore(LockStore):
+class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
     """Ticket queues in a SQLite file that every Rasa worker on this machine opens.
 
     Each queue change (issue, expire, finish and clean up) is one `BEGIN IMMEDIATE`
@@ -159,14 +169,5 @@ class EmberSQLiteLockStore(LockStore):
             ).rowcount
         self._log_deletion(conversation_id, deleted > 0)
 
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._transaction():
-            return super().issue_ticket(conversation_id, lock_lifetime)
-
-    def update_lock(self, conversation_id: str) -> None:
-        with self._transaction():
-            super().update_lock(conversation_id)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        with self._transaction():
-            super().cleanup(conversation_id, ticket_number)
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
+        return self._transaction()

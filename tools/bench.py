@@ -3,9 +3,9 @@
 For each assistant: full training time, time from start to first answer, the memory of all
 its server processes (proportional set size: Rasa's workers are forked and share pages),
 and for 1, 10 and 50 concurrent simulated users holding realistic conversations over the
-REST channel: p50 and p95 response time, messages per second and
-errors. Each figure is the median of --runs runs. Prints a side-by-side table with the
-ratio Ember/baseline and writes reports/bench.json and reports/bench.md.
+REST channel: p50 and p95 response time, messages per second and errors. Each figure is the
+median of --runs runs. Prints a side-by-side table with the ratio Ember/baseline and writes
+reports/bench.json and reports/bench.md.
 This prints figures; it asserts nothing about them.
 """
 
