@@ -7,23 +7,23 @@ export RASA_TELEMETRY_ENABLED := false
 
 VENV      := .venv
 PY        := $(VENV)/bin/python
-RASA      := $(VENV)/bin/rasa
+# Rasa's command line with Ember's changes to Rasa applied (ember/server/patches.py).
+RASA      := $(PY) -m ember.server
 STAMP     := $(VENV)/.installed
 MODEL     := models/ember.tar.gz
 # PROFILE=prod: PostgreSQL tracker store and Redis lock store, set by environment variables
 # (docs/deployment.md). ENDPOINTS names any other endpoints file.
 PROFILE   ?= default
 ENDPOINTS ?= $(if $(filter prod,$(PROFILE)),endpoints.prod.yml,endpoints.yml)
-# Everything a trained model depends on (the NLU components config.yml names included):
-# retrain when any of it changes, and only then.
-NLU_COMPONENTS := ember/safety_net.py ember/channel_country.py ember/stateless_component.py \
-                  ember/message_guard.py ember/intent_classifier.py
+# Everything a trained model depends on, derived from the folders: the domain, the training
+# data, and the code loaded into a model (NLU components, policies, the risk reading and the
+# patches). Retrain when any of it changes, and only then.
 # npm ci writes this file last, so it marks a complete install of web/package-lock.json.
 WEB_STAMP := web/node_modules/.package-lock.json
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
 CHROMIUM  ?= /usr/bin/chromium
-MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(NLU_COMPONENTS)
+MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') \
+                $(shell find ember/server ember/core -name '*.py')
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
         test-scaleout test-browser helplines lint freeze clean evaluate bench test-bench \
@@ -47,7 +47,7 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 install: $(STAMP) $(WEB_STAMP) ## create .venv (Python 3.10) and web/node_modules with the pinned dependencies
 
 $(MODEL): $(STAMP) $(MODEL_INPUTS)
-	$(RASA) train --fixed-model-name ember --out models
+	$(RASA) train --domain domain --fixed-model-name ember --out models
 	@touch $@
 
 train: $(MODEL) ## train a model if none exists or its inputs changed
@@ -60,20 +60,22 @@ shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server ru
 
 validate: $(STAMP) ## check training data, stories, domain and the content library
 	$(PY) -m tools.validate
-	$(PY) -m ember.content_library
+	$(PY) -m ember.core.content_library
 
 # FROM: a transcript, tracker JSON, a folder of them, a SQLite file or SQL URL; default: the
 # tracker store in endpoints.yml. SINCE=YYYY-MM-DD, THRESHOLD=0.6, INCLUDE_SENSITIVE=1.
 # Not echoed: FROM may be a database URL with a password.
-stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=..., see README)
+stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=..., docs/training-from-conversations.md)
 	@$(PY) -m tools.transcripts $(if $(FROM),"$(FROM)",) $(if $(SINCE),--since $(SINCE),) \
 		$(if $(THRESHOLD),--threshold $(THRESHOLD),) $(if $(INCLUDE_SENSITIVE),--include-sensitive,)
 
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml
 	$(PY) -m tools.sync_helplines
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff (lint and format), mypy on ember/core and actions
 	$(VENV)/bin/ruff check actions ember tools tests
+	$(VENV)/bin/ruff format --check actions ember tools tests
+	$(VENV)/bin/mypy
 
 test-unit: $(STAMP) $(WEB_STAMP)
 	$(PY) -m pytest -m "not e2e and not model and not scaleout and not browser"

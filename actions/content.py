@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.config import content_service_url
 from actions.content_client import ContentClient
 from actions.guard import answers_kindly_on_failure
-from ember import content_library
-from ember.content_library import Item
+from ember.core import content_library
+from ember.core.content_library import Item
 
 SEEN_SLOT = "content_seen"
 SEEN_MEMORY = 60
@@ -32,10 +32,16 @@ DEFAULT_REQUEST = ("exercise", "grounding")
 Source = Callable[..., "list[Item] | None"]
 
 
-def pick(source: Source, kind: str, flow: str | None, situation: str | None,
-         feeling: str | None, seen: list[str]) -> Item | None:
+def pick(
+    source: Source,
+    kind: str,
+    flow: str | None,
+    situation: str | None,
+    feeling: str | None,
+    seen: list[str],
+) -> Item | None:
     """The most specific unseen item; loosens the filters, then allows repeats, before giving up."""
-    attempts = [
+    attempts: list[dict[str, str | None]] = [
         {"situation": situation, "feeling": feeling},
         {"situation": situation, "feeling": None},
         {"situation": None, "feeling": None},
@@ -70,11 +76,16 @@ class ActionFetchContent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         kind, flow = REQUESTS.get(intent, DEFAULT_REQUEST)
         seen = list(tracker.get_slot(SEEN_SLOT) or [])
-        choice = dict(kind=kind, flow=flow, situation=tracker.get_slot("situation"),
-                      feeling=tracker.get_slot("feeling"), seen=seen)
+        choice = dict(
+            kind=kind,
+            flow=flow,
+            situation=tracker.get_slot("situation"),
+            feeling=tracker.get_slot("feeling"),
+            seen=seen,
+        )
         # requests blocks, so the call runs in a worker thread, not on the event loop.
         item = await asyncio.to_thread(pick, self.client.fetch, **choice)
         if item is None:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 import requests
 
-from ember.content_library import ContentError, Item, parse_item
+from ember.core.content_library import ContentError, Item, parse_item
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,11 @@ class ContentClient:
             if cached and cached[0] > time.monotonic():
                 self._cache.move_to_end(key)
                 return cached[1]
-        params = {name: ",".join(value) if isinstance(value, (list, tuple)) else value
-                  for name, value in query.items() if value not in (None, [], ())}
+        params = {
+            name: ",".join(value) if isinstance(value, (list, tuple)) else value
+            for name, value in query.items()
+            if value not in (None, [], ())
+        }
         for _ in range(ATTEMPTS):
             try:
                 response = self.session.get(

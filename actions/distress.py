@@ -36,12 +36,12 @@ def distress_persists(intents: Sequence[str]) -> bool:
 
 def user_intents(tracker: Tracker) -> list[str]:
     """The intents of this session's user messages, oldest first."""
-    intents = []
+    intents: list[str] = []
     for event in tracker.events_after_latest_restart():
         if event.get("event") == "session_started":
             intents = []
         elif event.get("event") == "user":
-            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name"))
+            intents.append(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
     return intents
 
 

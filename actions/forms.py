@@ -15,7 +15,7 @@ from actions.reflections import clean_reflection
 
 # A feeling or an urge said in answer to a reflection prompt is an answer, not a detour
 # ("what pulls you back?" "checking her stories"): it is kept, and acknowledged in a line
-# before the next prompt. Panic, questions and requests interrupt instead (domain.yml).
+# before the next prompt. Panic, questions and requests interrupt instead (domain/reflections.yml).
 ACKNOWLEDGEMENTS = {
     "feeling_heartbroken": "utter_form_ack_heartbroken",
     "feeling_angry": "utter_form_ack_angry",
@@ -56,7 +56,7 @@ class ReflectionFormValidator(FormValidationAction, ABC):
             if answer is None:
                 dispatcher.utter_message(response="utter_reflection_empty")
             else:
-                intent = (tracker.latest_message.get("intent") or {}).get("name")
+                intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
                 acknowledgement = ACKNOWLEDGEMENTS.get(intent)
                 if acknowledgement:
                     dispatcher.utter_message(response=acknowledgement)

@@ -37,5 +37,5 @@ def answers_kindly_on_failure(run: Run) -> Run:
             dispatcher.utter_message(response="utter_something_went_wrong")
             return []
 
-    guarded.answers_kindly_on_failure = True
+    guarded.answers_kindly_on_failure = True  # type: ignore[attr-defined]
     return guarded

@@ -9,9 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.guard import answers_kindly_on_failure
-
-# Read by ember.tracker_store.EmberSQLTrackerStore, which does the erasing.
-ERASE_SLOT = "erase_conversation"
+from ember.core.slots import ERASE_SLOT
 
 
 class ActionDeleteMyData(Action):

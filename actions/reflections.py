@@ -19,8 +19,7 @@ def clean_reflection(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     printable = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char
-        for char in value
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in value
     )
     text = _WHITESPACE.sub(" ", printable).strip()
     if not any(char.isalnum() for char in text):

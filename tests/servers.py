@@ -69,9 +69,11 @@ class Ember:
     def start_web(self) -> None:
         """The web page, started the first time a test needs it."""
         if self.web is None:
-            self.web = start(serve.web_server(
-                self.web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web.log"
-            ))
+            self.web = start(
+                serve.web_server(
+                    self.web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web.log"
+                )
+            )
 
     def stop(self) -> None:
         for server in (self.web, self.rasa, self.actions, self.content):

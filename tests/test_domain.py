@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ember.never_list import NEVER_LIST, violations
-from tests.conftest import PROJECT_ROOT
+from ember.core.never_list import NEVER_LIST, violations
+from tests.helpers import PROJECT_ROOT
 
 
 def all_texts(domain) -> Iterator[tuple[str, str]]:
@@ -100,13 +100,29 @@ def test_ember_says_it_is_an_ai_and_not_a_therapist(domain):
 
 
 FREQUENT_RESPONSES = [
-    "utter_greet", "utter_goodbye", "utter_thank", "utter_just_talk", "utter_out_of_scope",
-    "utter_they_stopped_replying", "utter_they_blocked_me", "utter_i_blocked_them",
-    "utter_they_are_with_someone_else", "utter_hot_and_cold", "utter_they_reached_out",
-    "utter_i_am_the_runner", "utter_they_ended_it", "utter_urge_to_contact",
-    "utter_checking_their_profile", "utter_ask_why_they_ran", "utter_ask_will_they_come_back",
-    "utter_feeling_heartbroken", "utter_feeling_anxious", "utter_feeling_angry",
-    "utter_feeling_lonely", "utter_blaming_myself", "utter_feeling_better",
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thank",
+    "utter_just_talk",
+    "utter_out_of_scope",
+    "utter_they_stopped_replying",
+    "utter_they_blocked_me",
+    "utter_i_blocked_them",
+    "utter_they_are_with_someone_else",
+    "utter_hot_and_cold",
+    "utter_they_reached_out",
+    "utter_i_am_the_runner",
+    "utter_they_ended_it",
+    "utter_urge_to_contact",
+    "utter_checking_their_profile",
+    "utter_why_they_ran",
+    "utter_will_they_come_back",
+    "utter_feeling_heartbroken",
+    "utter_feeling_anxious",
+    "utter_feeling_angry",
+    "utter_feeling_lonely",
+    "utter_blaming_myself",
+    "utter_feeling_better",
     "utter_offer_paths",
 ]
 
@@ -117,8 +133,12 @@ def test_frequent_responses_have_several_variations(domain, name):
 
 
 def test_rules_and_stories_only_use_known_responses_and_actions(domain):
-    known = set(domain["responses"]) | set(domain["actions"]) | set(domain["forms"]) | {
-        "action_deactivate_loop", "action_listen"}
+    known = (
+        set(domain["responses"])
+        | set(domain["actions"])
+        | set(domain["forms"])
+        | {"action_deactivate_loop", "action_listen"}
+    )
     for path in Path(PROJECT_ROOT, "data").rglob("*.yml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in (data.get("rules") or []) + (data.get("stories") or []):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from tools.transcripts.write import normalise as plain  # also what `make stories` dedupes by
 from tools.validate import IMPOSED_INTENTS
 

@@ -38,21 +38,40 @@ QUIET = {"RASA_TELEMETRY_ENABLED": "false", "LOG_LEVEL": "WARNING"}
 
 # A night with Ember: greeting, what happened, a whole boundary reflection, content, a feeling.
 EMBER_CONVERSATION = [
-    "hi", "he stopped replying to me three weeks ago", "/request_boundaries",
-    "rereading our old chats at night", "mute him and archive the chat", "30 days",
-    "go for a walk and text my sister", "give me a journal prompt", "i feel so alone tonight",
-    "/request_grounding", "thank you",
+    "hi",
+    "he stopped replying to me three weeks ago",
+    "/request_boundaries",
+    "rereading our old chats at night",
+    "mute him and archive the chat",
+    "30 days",
+    "go for a walk and text my sister",
+    "give me a journal prompt",
+    "i feel so alone tonight",
+    "/request_grounding",
+    "thank you",
 ]
 # The stock assistant's own intents: greet, mood, affirm/deny, bot challenge, goodbye.
 BASELINE_CONVERSATION = [
-    "hello there", "i am very sad", "no", "are you a bot?", "i'm feeling great", "yes", "bye",
+    "hello there",
+    "i am very sad",
+    "no",
+    "are you a bot?",
+    "i'm feeling great",
+    "yes",
+    "bye",
 ]
 
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.monotonic()
-    subprocess.run(command, cwd=cwd, env={**os.environ, **QUIET}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, **QUIET},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 
@@ -70,8 +89,9 @@ def memory_mb(pids: list[int]) -> float:
         seen.add(pid)
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-            total_kb += int(next(line.split()[1] for line in rollup.splitlines()
-                                 if line.startswith("Pss:")))
+            total_kb += int(
+                next(line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:"))
+            )
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
             queue += [int(child) for child in children]
         except (OSError, StopIteration):
@@ -83,8 +103,11 @@ def first_answer_seconds(url: str, started: float, timeout: float = 300) -> floa
     """From the start of the servers to the first REST reply."""
     while time.monotonic() - started < timeout:
         try:
-            response = requests.post(f"{url}/webhooks/rest/webhook",
-                                     json={"sender": "bench-warmup", "message": "hi"}, timeout=5)
+            response = requests.post(
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": "bench-warmup", "message": "hi"},
+                timeout=5,
+            )
             if response.ok and response.json():
                 return time.monotonic() - started
         except requests.RequestException:
@@ -108,8 +131,9 @@ async def load(url: str, conversation: list[str], users: int, seconds: float) ->
                     return
                 started = time.monotonic()
                 try:
-                    async with session.post(f"{url}/webhooks/rest/webhook",
-                                            json={"sender": sender, "message": text}) as reply:
+                    async with session.post(
+                        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                    ) as reply:
                         await reply.read()
                         if reply.status != 200:
                             errors += 1
@@ -129,15 +153,24 @@ async def load(url: str, conversation: list[str], users: int, seconds: float) ->
             return float("nan")
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
 
-    return {"p50_ms": quantile(0.5) * 1000, "p95_ms": quantile(0.95) * 1000,
-            "throughput_msg_s": len(latencies) / seconds, "errors": errors}
+    return {
+        "p50_ms": quantile(0.5) * 1000,
+        "p95_ms": quantile(0.95) * 1000,
+        "throughput_msg_s": len(latencies) / seconds,
+        "errors": errors,
+    }
 
 
 def baseline_servers(bot: Path, port: int) -> list[serve.Server]:
     model = sorted((bot / "models").glob("*.tar.gz"))[-1]
-    return [serve.Server("baseline Rasa server",
-                         [RASA, "run", "-m", str(model), "-p", str(port), "-i", "127.0.0.1"],
-                         ready_url=f"http://127.0.0.1:{port}/", env=QUIET)]
+    return [
+        serve.Server(
+            "baseline Rasa server",
+            [RASA, "run", "-m", str(model), "-p", str(port), "-i", "127.0.0.1"],
+            ready_url=f"http://127.0.0.1:{port}/",
+            env=QUIET,
+        )
+    ]
 
 
 def ember_servers(workdir: Path, port: int) -> list[serve.Server]:
@@ -153,8 +186,14 @@ def ember_servers(workdir: Path, port: int) -> list[serve.Server]:
     return servers
 
 
-def measure(name: str, make_servers: Callable[[int], list[serve.Server]],
-            conversation: list[str], users: list[int], seconds: float, logs: Path) -> dict:
+def measure(
+    name: str,
+    make_servers: Callable[[int], list[serve.Server]],
+    conversation: list[str],
+    users: list[int],
+    seconds: float,
+    logs: Path,
+) -> dict:
     port = free_port()
     servers = make_servers(port)
     for number, server in enumerate(servers):
@@ -167,11 +206,18 @@ def measure(name: str, make_servers: Callable[[int], list[serve.Server]],
         figures = {"first_answer_s": first}
         for count in users:
             figures[f"users_{count}"] = asyncio.run(
-                load(f"http://127.0.0.1:{port}", conversation, count, seconds))
+                load(f"http://127.0.0.1:{port}", conversation, count, seconds)
+            )
         figures["memory_mb"] = memory_mb([server.process.pid for server in servers])
-        print(f"  {name}: first answer {first:.1f}s, "
-              + ", ".join(f"{k} {v['throughput_msg_s']:.1f} msg/s" for k, v in figures.items()
-                          if k.startswith("users_")), flush=True)
+        print(
+            f"  {name}: first answer {first:.1f}s, "
+            + ", ".join(
+                f"{k} {v['throughput_msg_s']:.1f} msg/s"
+                for k, v in figures.items()
+                if k.startswith("users_")
+            ),
+            flush=True,
+        )
         return figures
     finally:
         for server in reversed(servers):
@@ -195,62 +241,106 @@ def table(results: dict, users: list[int]) -> list[list]:
         ratio = a / b if b else float("nan")
         return [label, fmt.format(a), fmt.format(b), f"{ratio:.2f}"]
 
-    rows = [row("training (s)", ember["training_s"], base["training_s"]),
-            row("start to first answer (s)", ember["first_answer_s"], base["first_answer_s"]),
-            row("memory, PSS (MB)", ember["memory_mb"], base["memory_mb"], "{:.0f}")]
+    rows = [
+        row("training (s)", ember["training_s"], base["training_s"]),
+        row("start to first answer (s)", ember["first_answer_s"], base["first_answer_s"]),
+        row("memory, PSS (MB)", ember["memory_mb"], base["memory_mb"], "{:.0f}"),
+    ]
     for count in users:
         e, b = ember[f"users_{count}"], base[f"users_{count}"]
-        rows += [row(f"{count} users: p50 (ms)", e["p50_ms"], b["p50_ms"], "{:.0f}"),
-                 row(f"{count} users: p95 (ms)", e["p95_ms"], b["p95_ms"], "{:.0f}"),
-                 row(f"{count} users: throughput (msg/s)", e["throughput_msg_s"],
-                     b["throughput_msg_s"]),
-                 row(f"{count} users: errors", e["errors"], b["errors"], "{:.0f}")]
+        rows += [
+            row(f"{count} users: p50 (ms)", e["p50_ms"], b["p50_ms"], "{:.0f}"),
+            row(f"{count} users: p95 (ms)", e["p95_ms"], b["p95_ms"], "{:.0f}"),
+            row(f"{count} users: throughput (msg/s)", e["throughput_msg_s"], b["throughput_msg_s"]),
+            row(f"{count} users: errors", e["errors"], b["errors"], "{:.0f}"),
+        ]
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="one short round (1 run, 1 and 10 users, 3 s each)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one short round (1 run, 1 and 10 users, 3 s each)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args(argv)
-    runs, seconds, users = (1, 3.0, [1, 10]) if args.quick else (args.runs, args.seconds,
-                                                                  [1, 10, 50])
+    runs, seconds, users = (
+        (1, 3.0, [1, 10]) if args.quick else (args.runs, args.seconds, [1, 10, 50])
+    )
     REPORTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
         tmp = Path(tmp)
         bot = tmp / "baseline"
         bot.mkdir()
         print("Creating the stock `rasa init` assistant…", flush=True)
-        subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(bot)], cwd=tmp,
-                       env={**os.environ, **QUIET}, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [RASA, "init", "--no-prompt", "--init-dir", str(bot)],
+            cwd=tmp,
+            env={**os.environ, **QUIET},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         results: dict = {"baseline": [], "ember": []}
         for run in range(runs):
             print(f"Run {run + 1} of {runs}", flush=True)
             base_training = timed([RASA, "train", "--force"], bot)
-            ember_training = timed([RASA, "train", "--force", "--fixed-model-name", "bench",
-                                    "--out", str(tmp / "ember-models")], PROJECT_ROOT)
-            base = measure("baseline", lambda port: baseline_servers(bot, port),
-                           BASELINE_CONVERSATION, users, seconds, tmp)
+            ember_training = timed(
+                [
+                    RASA,
+                    "train",
+                    "--force",
+                    "--domain",
+                    "domain",
+                    "--fixed-model-name",
+                    "bench",
+                    "--out",
+                    str(tmp / "ember-models"),
+                ],
+                PROJECT_ROOT,
+            )
+            base = measure(
+                "baseline",
+                lambda port: baseline_servers(bot, port),
+                BASELINE_CONVERSATION,
+                users,
+                seconds,
+                tmp,
+            )
             workdir = tmp / f"ember-{run}"
             workdir.mkdir()
-            ember = measure("Ember", lambda port, folder=workdir: ember_servers(folder, port),
-                            EMBER_CONVERSATION, users, seconds, workdir)
+            ember = measure(
+                "Ember",
+                lambda port, folder=workdir: ember_servers(folder, port),
+                EMBER_CONVERSATION,
+                users,
+                seconds,
+                workdir,
+            )
             results["baseline"].append({"training_s": base_training, **base})
             results["ember"].append({"training_s": ember_training, **ember})
     medians = {name: median_of(figures) for name, figures in results.items()}
     rows = table(medians, users)
-    headers = [f"figure (median of {runs} run{'' if runs == 1 else 's'})",
-               "Ember", "stock rasa init", "Ember/baseline"]
+    headers = [
+        f"figure (median of {runs} run{'' if runs == 1 else 's'})",
+        "Ember",
+        "stock rasa init",
+        "Ember/baseline",
+    ]
     print(tabulate(rows, headers=headers))
-    report = {"runs": runs, "seconds_per_load": seconds, "users": users, "median": medians,
-              "all_runs": results}
+    report = {
+        "runs": runs,
+        "seconds_per_load": seconds,
+        "users": users,
+        "median": medians,
+        "all_runs": results,
+    }
     (REPORTS / "bench.json").write_text(json.dumps(report, indent=2))
     (REPORTS / "bench.md").write_text(
         f"# Ember vs stock `rasa init` (same machine, same run)\n\n"
-        f"{tabulate(rows, headers=headers, tablefmt='github')}\n")
+        f"{tabulate(rows, headers=headers, tablefmt='github')}\n"
+    )
     print(f"Wrote {REPORTS / 'bench.json'} and {REPORTS / 'bench.md'}")
     return 0
 

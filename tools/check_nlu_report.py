@@ -29,10 +29,15 @@ def main(argv: list | None = None) -> int:
 
     report = json.loads(args.report.read_text())
     macro_f1 = report["macro avg"]["f1-score"]
-    print(f"Held-out NLU: accuracy {report['accuracy']:.3f}, intent macro-F1 {macro_f1:.3f} "
-          f"(bar {args.min_macro_f1:.2f}), {report['macro avg']['support']} examples")
-    print(tabulate(weakest_intents(report), headers=["weakest intents", "F1", "examples"],
-                   floatfmt=".3f"))
+    print(
+        f"Held-out NLU: accuracy {report['accuracy']:.3f}, intent macro-F1 {macro_f1:.3f} "
+        f"(bar {args.min_macro_f1:.2f}), {report['macro avg']['support']} examples"
+    )
+    print(
+        tabulate(
+            weakest_intents(report), headers=["weakest intents", "F1", "examples"], floatfmt=".3f"
+        )
+    )
     if macro_f1 < args.min_macro_f1:
         print(f"FAIL: intent macro-F1 {macro_f1:.3f} is below {args.min_macro_f1:.2f}")
         return 1

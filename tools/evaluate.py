@@ -28,7 +28,7 @@ ALARM_INTENTS = {"crisis", "unclear_risk"}
 
 
 def rasa(*arguments: str) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).parent / "rasa"), *arguments]
+    command = [sys.executable, "-m", "ember.server", *arguments]
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
 
 
@@ -60,13 +60,33 @@ def crisis_figures(model: Path = MODEL) -> dict:
 
 def main() -> int:
     REPORTS.mkdir(exist_ok=True)
-    nlu = rasa("test", "nlu", "--nlu", "tests/nlu/test_nlu.yml", "-m", str(MODEL),
-               "--out", str(REPORTS / "nlu"), "--successes")
-    core = rasa("test", "core", "--stories", "tests/stories", "-m", str(MODEL),
-                "--out", str(REPORTS / "core"))
-    graph = rasa("visualize", "--out", str(REPORTS / "story_graph.html"))
-    for name, result in (("rasa test nlu", nlu), ("rasa test core", core),
-                         ("rasa visualize", graph)):
+    nlu = rasa(
+        "test",
+        "nlu",
+        "--nlu",
+        "tests/nlu/test_nlu.yml",
+        "-m",
+        str(MODEL),
+        "--out",
+        str(REPORTS / "nlu"),
+        "--successes",
+    )
+    core = rasa(
+        "test",
+        "core",
+        "--stories",
+        "tests/stories",
+        "-m",
+        str(MODEL),
+        "--out",
+        str(REPORTS / "core"),
+    )
+    graph = rasa("visualize", "--domain", "domain", "--out", str(REPORTS / "story_graph.html"))
+    for name, result in (
+        ("rasa test nlu", nlu),
+        ("rasa test core", core),
+        ("rasa visualize", graph),
+    ):
         if result.returncode != 0:
             print(f"{name} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
             return 1
@@ -79,20 +99,28 @@ def main() -> int:
 
     passed = conversation.get("correct", 0)
     total = conversation.get("total", passed)
-    print(tabulate(
-        [
-            ["intent macro-F1 (held-out)", f"{intents['macro avg']['f1-score']:.3f}"],
-            ["intent accuracy (held-out)", f"{intents['accuracy']:.3f}"],
-            ["test stories passed", f"{passed}/{total}"],
-            ["crisis recall (NLU level)",
-             f"{crisis['recall']:.1%} of {crisis['crisis_phrasings']}"],
-            ["false alarms (NLU level)",
-             f"{crisis['false_alarm_rate']:.1%} of {crisis['non_crisis_phrasings']}"],
-        ],
-        headers=["Ember", "figure"],
-    ))
-    print(f"Details in {REPORTS.relative_to(PROJECT_ROOT)}/: nlu/ (intent report, confusion "
-          f"matrix), core/ (failed stories), crisis.json, story_graph.html")
+    print(
+        tabulate(
+            [
+                ["intent macro-F1 (held-out)", f"{intents['macro avg']['f1-score']:.3f}"],
+                ["intent accuracy (held-out)", f"{intents['accuracy']:.3f}"],
+                ["test stories passed", f"{passed}/{total}"],
+                [
+                    "crisis recall (NLU level)",
+                    f"{crisis['recall']:.1%} of {crisis['crisis_phrasings']}",
+                ],
+                [
+                    "false alarms (NLU level)",
+                    f"{crisis['false_alarm_rate']:.1%} of {crisis['non_crisis_phrasings']}",
+                ],
+            ],
+            headers=["Ember", "figure"],
+        )
+    )
+    print(
+        f"Details in {REPORTS.relative_to(PROJECT_ROOT)}/: nlu/ (intent report, confusion "
+        f"matrix), core/ (failed stories), crisis.json, story_graph.html"
+    )
     return 0
 
 

@@ -32,7 +32,7 @@ def open_store(endpoints: Path):
         from rasa.exceptions import RasaException
         from rasa.utils.endpoints import read_endpoint_config
 
-        from ember.tracker_store import ErasesOnRequest
+        from ember.server.stores.tracker import ErasesOnRequest
 
         try:
             config = read_endpoint_config(str(endpoints), "tracker_store")
@@ -43,7 +43,7 @@ def open_store(endpoints: Path):
         found = config.type if config else "none (conversations are only kept in memory)"
         sys.exit(
             f"The tracker store in {endpoints} cannot erase conversations: its type is {found}. "
-            "Use ember.tracker_store.EmberSQLTrackerStore or EmberRedisTrackerStore."
+            "Use ember.server.stores.tracker.EmberSQLTrackerStore or EmberRedisTrackerStore."
         )
     return store
 
@@ -92,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             erased = store.prune(older_than=time.time() - args.days * DAY)
             print(f"Deleted {erased} whose last message is older than {args.days} days.")
     except (sqlalchemy.exc.SQLAlchemyError, redis.RedisError) as error:
-        print(f"The tracker store of {args.endpoints} failed; nothing was deleted: {error}",
-              file=sys.stderr)
+        print(
+            f"The tracker store of {args.endpoints} failed; nothing was deleted: {error}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

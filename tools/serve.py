@@ -20,7 +20,7 @@ from pathlib import Path
 
 import requests
 
-from ember.origins import ORIGINS_VARIABLE, parse_origins
+from ember.core.origins import ORIGINS_VARIABLE, parse_origins
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -97,7 +97,7 @@ class Server:
 def content_server(
     port: int = 5056, log_path: Path | None = None, content: Path | None = None
 ) -> Server:
-    command = [sys.executable, "-m", "ember.content_service", "--port", str(port)]
+    command = [sys.executable, "-m", "ember.services.content", "--port", str(port)]
     if content:
         command += ["--content", str(content)]
     return Server(
@@ -139,9 +139,9 @@ def local_endpoints(folder: Path, action_port: int) -> Path:
     endpoints = folder / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        "tracker_store:\n  type: ember.tracker_store.EmberSQLTrackerStore\n"
+        "tracker_store:\n  type: ember.server.stores.tracker.EmberSQLTrackerStore\n"
         f"  dialect: sqlite\n  db: {folder / 'ember.db'}\n"
-        f"lock_store:\n  type: ember.lock_store.EmberSQLiteLockStore\n"
+        f"lock_store:\n  type: ember.server.stores.lock.EmberSQLiteLockStore\n"
         f"  db: {folder / 'locks.db'}\n"
     )
     return endpoints
@@ -170,20 +170,30 @@ def rasa_server(
     origins: list[str] | None = None,
     log_path: Path | None = None,
 ) -> Server:
-    # ember.socketio_channel and Rasa's --cors accept only the page's origins.
+    # ember.server.channels.socketio and Rasa's --cors accept only the page's origins.
     origins = origins or web_origins()
     return Server(
         name="Rasa server",
         command=[
-            str(VENV_BIN / "rasa"), "run",
-            "-m", str(model),
-            "--endpoints", str(endpoints),
-            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+            sys.executable,
+            "-m",
+            "ember.server",
+            "run",
+            "-m",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(PROJECT_ROOT / "credentials.yml"),
             "--enable-api",
-            "--auth-token", token or api_token(),
-            "--cors", *origins,
-            "-i", interface,
-            "-p", str(port),
+            "--auth-token",
+            token or api_token(),
+            "--cors",
+            *origins,
+            "-i",
+            interface,
+            "-p",
+            str(port),
         ],
         ready_url=f"http://127.0.0.1:{port}/",
         env={ORIGINS_VARIABLE: " ".join(origins), "SANIC_WORKERS": str(rasa_workers())},
@@ -199,7 +209,15 @@ def web_server(
 ) -> Server:
     return Server(
         name="web page",
-        command=[sys.executable, "-m", "ember.web", "--port", str(port), "--rasa-url", rasa_url],
+        command=[
+            sys.executable,
+            "-m",
+            "ember.services.web",
+            "--port",
+            str(port),
+            "--rasa-url",
+            rasa_url,
+        ],
         ready_url=f"http://127.0.0.1:{port}/health",
         # The token stays out of the web server's command line (Rasa's own `--auth-token`
         # does show in `ps`); the page never sees it.
@@ -257,9 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if not args.shell:
         rasa_url = f"http://127.0.0.1:{args.rasa_port}"
-        servers.append(rasa_server(
-            args.rasa_port, args.model, args.endpoints, origins=web_origins(web_port)
-        ))
+        servers.append(
+            rasa_server(args.rasa_port, args.model, args.endpoints, origins=web_origins(web_port))
+        )
         servers.append(web_server(web_port, rasa_url))
 
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
@@ -270,8 +288,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"✓ {server.name} is up ({server.ready_url})", flush=True)
         if args.shell:
             return subprocess.call(
-                [str(VENV_BIN / "rasa"), "shell", "-m", str(args.model),
-                 "--endpoints", str(args.endpoints), "-i", "127.0.0.1"],
+                [
+                    sys.executable,
+                    "-m",
+                    "ember.server",
+                    "shell",
+                    "-m",
+                    str(args.model),
+                    "--endpoints",
+                    str(args.endpoints),
+                    "-i",
+                    "127.0.0.1",
+                ],
                 cwd=PROJECT_ROOT,
             )
         print(

@@ -1,8 +1,10 @@
-"""Renders the crisis, abuse and support-contact responses from helplines.yml into domain.yml.
+"""Refreshes the project's helplines from the shared list and renders domain/helplines.yml.
 
-The responses sit at the end of domain.yml between two marker lines, so the crisis reply is
-a plain domain response (it works with the action server down) while the numbers have a
-single source. `make helplines` rewrites the block; a test fails when it is out of date.
+resources/helplines.yml is the copy the code reads; when ../shared/resources/helplines.yml
+exists (beside every checkout the team and CI use), it is copied in first. The crisis, abuse
+and support-contact responses are then written whole into domain/helplines.yml, so a crisis
+reply is a plain domain response (it works with the action server down) while the numbers
+have a single source. `--check` changes nothing and fails when either file is out of date.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from pathlib import Path
 
 import yaml
 
-from ember import helplines
+from ember.core import helplines
+from ember.core.project import DOMAIN_DIR
 
-DOMAIN = helplines.PROJECT_ROOT / "domain.yml"
-BEGIN = "  # BEGIN generated from helplines.yml by `make helplines`; do not edit by hand"
-END = "  # END generated from helplines.yml"
+RENDERED = DOMAIN_DIR / "helplines.yml"
+HEADER = (
+    "# Generated from resources/helplines.yml by `make helplines`; do not edit by hand.\n"
+    'version: "3.1"\n'
+)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -32,25 +37,16 @@ def _str_representer(dumper: yaml.SafeDumper, value: str):
 _Dumper.add_representer(str, _str_representer)
 
 
-def render_block(data: helplines.Helplines) -> str:
+def render(data: helplines.Helplines) -> str:
     body = yaml.dump(
-        helplines.render_responses(data),
+        {"responses": helplines.render_responses(data)},
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         width=1000,
         indent=2,
     )
-    indented = "".join(f"  {line}" if line.strip() else line for line in body.splitlines(True))
-    return f"{BEGIN}\n{indented}{END}\n"
-
-
-def replace_block(domain_text: str, block: str) -> str:
-    if BEGIN not in domain_text or END not in domain_text:
-        raise SystemExit(f"domain.yml has no generated-helplines markers ({BEGIN.strip()!r})")
-    head, rest = domain_text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return head + block + tail.lstrip("\n")
+    return HEADER + body
 
 
 def main(argv: list | None = None) -> int:
@@ -59,17 +55,29 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report whether it is in sync")
     args = parser.parse_args(argv)
 
-    data = helplines.load(args.source)
-    current = DOMAIN.read_text(encoding="utf-8")
-    updated = replace_block(current, render_block(data))
+    copy = helplines.DEFAULT_SOURCE
+    shared = helplines.SHARED_SOURCE
+    stale_copy = shared.exists() and shared.read_bytes() != copy.read_bytes()
     if args.check:
-        if updated != current:
-            print("domain.yml is out of date with helplines.yml: run `make helplines`.")
+        if stale_copy:
+            print(f"{copy} differs from {shared}: run `make helplines`.")
             return 1
-        print("domain.yml matches helplines.yml.")
+    elif stale_copy:
+        copy.write_bytes(shared.read_bytes())
+        print(f"Copied {shared} into {copy}.")
+
+    data = helplines.load(args.source)
+    rendered = render(data)
+    current = RENDERED.read_text(encoding="utf-8") if RENDERED.exists() else ""
+    if args.check:
+        if rendered != current:
+            print(f"{RENDERED} is out of date with helplines.yml: run `make helplines`.")
+            return 1
+        print(f"{RENDERED.name} matches helplines.yml.")
         return 0
-    DOMAIN.write_text(updated, encoding="utf-8")
-    print(f"Rendered {len(data.countries)} countries into {DOMAIN.name}.")
+    RENDERED.write_text(rendered, encoding="utf-8")
+    where = RENDERED.relative_to(DOMAIN_DIR.parent)
+    print(f"Rendered {len(data.countries)} countries into {where}.")
     return 0
 
 

@@ -4,7 +4,7 @@ Rasa's validator warns that a response "is not used in any story or rule" when o
 form (its `utter_ask_<form>_<slot>` prompts) or a custom action uses it; it does not
 fail on that warning, so a real unused response would slip by just the same. It also
 fails on an intent with no NLU examples, which is by design for an intent that a pipeline
-component imposes (ember.message_guard). This wrapper accounts for those kinds of use and
+component imposes (ember.server.nlu.message_guard). This wrapper accounts for those kinds of use and
 fails on every other warning, on story conflicts and on errors.
 """
 
@@ -16,9 +16,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
-
-from ember.message_guard import TOO_LONG_INTENT
+from ember.core.project import load_domain
+from ember.server.nlu.message_guard import TOO_LONG_INTENT
 
 # Intents a pipeline component sets by rule; a classifier never learns them from examples.
 IMPOSED_INTENTS = frozenset({TOO_LONG_INTENT})
@@ -84,13 +83,21 @@ def failed_for_unexplained_reasons(returncode: int, output: str, problems: list)
 
 
 def main() -> int:
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    domain = load_domain()
     accounted_for = form_prompts(domain) | responses_used_by_actions(
         (PROJECT_ROOT / "actions").glob("*.py")
     )
-    rasa = Path(sys.executable).parent / "rasa"
     result = subprocess.run(
-        [str(rasa), "data", "validate", "--fail-on-warning"],
+        [
+            sys.executable,
+            "-m",
+            "ember.server",
+            "data",
+            "validate",
+            "--domain",
+            "domain",
+            "--fail-on-warning",
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -101,11 +108,15 @@ def main() -> int:
         print(f"warning: {problem}")
     if failed_for_unexplained_reasons(result.returncode, output, problems):
         print(output[-3000:] if result.returncode != 0 else "")
-        print(f"FAIL: rasa data validate exited {result.returncode} with "
-              f"{len(problems)} unexplained warning(s).")
+        print(
+            f"FAIL: rasa data validate exited {result.returncode} with "
+            f"{len(problems)} unexplained warning(s)."
+        )
         return 1
-    print(f"rasa data validate: no errors, no unexplained warnings "
-          f"({len(accounted_for)} responses used by forms or actions).")
+    print(
+        f"rasa data validate: no errors, no unexplained warnings "
+        f"({len(accounted_for)} responses used by forms or actions)."
+    )
     return 0
 
 

@@ -1,12 +1,11 @@
 from actions.privacy import (
-    ERASE_SLOT,
     REFLECTION_SLOTS,
     ActionDeleteMyData,
     ActionShowMyReflections,
 )
 from actions.safety import ActionSuggestProfessionalHelp
-from ember.tracker_store import ERASE_SLOT as STORE_ERASE_SLOT
-from tests.conftest import make_tracker, responses_sent
+from ember.core.slots import ERASE_SLOT
+from tests.helpers import make_tracker, responses_sent
 
 
 async def test_delete_my_data_asks_the_store_to_erase_and_says_so(dispatcher, domain):
@@ -15,8 +14,7 @@ async def test_delete_my_data_asks_the_store_to_erase_and_says_so(dispatcher, do
     assert responses_sent(dispatcher) == ["utter_data_deleted"]
 
 
-def test_the_action_and_the_store_agree_on_the_erase_slot(domain):
-    assert ERASE_SLOT == STORE_ERASE_SLOT
+def test_the_erase_slot_never_steers_the_conversation(domain):
     assert domain["slots"][ERASE_SLOT]["influence_conversation"] is False
 
 
@@ -54,7 +52,5 @@ async def test_show_my_reflections_says_so_when_nothing_was_written(dispatcher, 
 
 def test_every_reflection_slot_is_shown_and_exists_in_the_domain(domain):
     shown = {slot for headings in REFLECTION_SLOTS.values() for slot in headings}
-    form_slots = {
-        slot for form in domain["forms"].values() for slot in form["required_slots"]
-    }
+    form_slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
     assert shown == form_slots

@@ -6,8 +6,8 @@ import pytest
 
 from actions import content
 from actions.content_client import ATTEMPT_TIMEOUT, ATTEMPTS, ContentClient
-from tests.conftest import make_tracker
 from tests.content_fixtures import misbehaving_server, write_item
+from tests.helpers import make_tracker
 from tools import serve
 from tools.serve import free_port
 
@@ -41,8 +41,9 @@ async def test_content_comes_from_the_service(service_url, dispatcher, domain):
 
 
 async def test_a_closed_port_falls_back_to_the_bundled_library(dispatcher, domain):
-    events = await run_action(f"http://127.0.0.1:{free_port()}", dispatcher, domain,
-                              intent="request_journal_prompt")
+    events = await run_action(
+        f"http://127.0.0.1:{free_port()}", dispatcher, domain, intent="request_journal_prompt"
+    )
     shown = events[0]["value"][-1]
     assert bundled(shown).kind == "journal_prompt"
     assert dispatcher.messages[0]["text"] == bundled(shown).text()
@@ -69,8 +70,9 @@ async def test_what_was_seen_is_not_shown_again(dispatcher, domain):
     url = f"http://127.0.0.1:{free_port()}"
     first = await run_action(url, dispatcher, domain, intent="request_affirmation")
     seen = first[0]["value"]
-    second = await run_action(url, dispatcher, domain, intent="request_affirmation",
-                              slots={content.SEEN_SLOT: seen})
+    second = await run_action(
+        url, dispatcher, domain, intent="request_affirmation", slots={content.SEEN_SLOT: seen}
+    )
     assert second[0]["value"][-1] not in seen
 
 

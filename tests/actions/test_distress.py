@@ -1,7 +1,7 @@
 import pytest
 
 from actions.distress import OFFERED_SLOT, ActionCheckDistress, distress_persists, user_intents
-from tests.conftest import make_tracker, responses_sent
+from tests.helpers import make_tracker, responses_sent
 
 
 @pytest.mark.parametrize(
@@ -26,8 +26,13 @@ def user(intent):
 
 def test_only_this_sessions_messages_count():
     tracker = make_tracker(
-        events=[user("feeling_lonely"), user("feeling_lonely"), {"event": "session_started"},
-                user("greet"), user("feeling_angry")]
+        events=[
+            user("feeling_lonely"),
+            user("feeling_lonely"),
+            {"event": "session_started"},
+            user("greet"),
+            user("feeling_angry"),
+        ]
     )
     assert user_intents(tracker) == ["greet", "feeling_angry"]
 

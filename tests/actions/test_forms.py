@@ -5,7 +5,7 @@ from actions.forms import (
     ValidateBoundaryForm,
     ValidateSelfLoveForm,
 )
-from tests.conftest import make_tracker, responses_sent
+from tests.helpers import make_tracker, responses_sent
 
 
 def slot_candidates(**slots):

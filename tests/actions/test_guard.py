@@ -9,7 +9,7 @@ from rasa_sdk.utils import all_subclasses
 
 import actions
 from actions.guard import answers_kindly_on_failure
-from tests.conftest import make_tracker, responses_sent
+from tests.helpers import make_tracker, responses_sent
 
 PRIVATE_WORDS = "my secret words about him"
 

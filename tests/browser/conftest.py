@@ -95,8 +95,12 @@ def new_chat(browser: Browser, web: Ember, request):
     def open_chat(
         locale: str = "en-US", conversation: str | None = None, width: int = 1100
     ) -> Chat:
-        context = browser.new_context(locale=locale, viewport={"width": width, "height": 800},
-                                      is_mobile=width < 600, has_touch=width < 600)
+        context = browser.new_context(
+            locale=locale,
+            viewport={"width": width, "height": 800},
+            is_mobile=width < 600,
+            has_touch=width < 600,
+        )
         context.set_default_timeout(TIMEOUT_MS)
         if conversation:
             context.add_init_script(
@@ -111,6 +115,7 @@ def new_chat(browser: Browser, web: Ember, request):
         if report is not None and report.failed:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             for page in context.pages:
-                page.screenshot(path=SCREENSHOTS / f"{request.node.name}-{number}.png",
-                                full_page=True)
+                page.screenshot(
+                    path=SCREENSHOTS / f"{request.node.name}-{number}.png", full_page=True
+                )
         context.close()

@@ -26,7 +26,8 @@ def paragraphs(domain, response, **slots) -> list[str]:
 
 def contacts_text(domain, country) -> str:
     variation = next(
-        v for v in domain["responses"]["utter_support_contacts"]
+        v
+        for v in domain["responses"]["utter_support_contacts"]
         if {"type": "slot", "name": "country", "value": country} in v.get("condition", [])
     )
     return variation["text"]
@@ -56,8 +57,9 @@ def test_a_quick_reply_sends_its_payload_shows_its_title_and_the_flow_goes_on(ne
     chat.click_reply("Acceptance")
 
     assert chat.user_texts()[-1] == "Acceptance"
-    first_question = paragraphs(domain, "utter_ask_acceptance_form_hardest_part",
-                                situation="they_blocked_me")
+    first_question = paragraphs(
+        domain, "utter_ask_acceptance_form_hardest_part", situation="they_blocked_me"
+    )
     assert set(chat.bot_texts()) & set(first_question)
     # Buttons of an earlier message cannot be clicked again.
     expect(chat.page.locator(".quick-replies button", has_text="Acceptance")).to_have_count(0)
@@ -114,12 +116,14 @@ def test_the_crisis_link_shows_the_contacts_for_the_country_without_the_chat(new
     chat.page.get_by_role("button", name="In crisis?").click()
     panel = chat.page.locator("#contacts")
     expect(panel).to_be_visible()
-    expect(chat.page.locator("#contacts-text")).to_have_text(contacts_text(domain, "GB"),
-                                                                 use_inner_text=True)
+    expect(chat.page.locator("#contacts-text")).to_have_text(
+        contacts_text(domain, "GB"), use_inner_text=True
+    )
 
     chat.page.locator("#country-select").select_option("IE")
-    expect(chat.page.locator("#contacts-text")).to_have_text(contacts_text(domain, "IE"),
-                                                                 use_inner_text=True)
+    expect(chat.page.locator("#contacts-text")).to_have_text(
+        contacts_text(domain, "IE"), use_inner_text=True
+    )
 
     chat.page.keyboard.press("Escape")
     expect(panel).to_be_hidden()

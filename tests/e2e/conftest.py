@@ -40,8 +40,9 @@ class Socket:
             self.client.on(name, lambda data, name=name: self.events.put_nowait((name, data)))
 
     async def __aenter__(self) -> Socket:
-        await self.client.connect(self.url, headers={"Origin": self.origin},
-                                  transports=["websocket"], wait_timeout=10)
+        await self.client.connect(
+            self.url, headers={"Origin": self.origin}, transports=["websocket"], wait_timeout=10
+        )
         return self
 
     async def __aexit__(self, *_) -> None:

@@ -83,9 +83,7 @@ def test_odd_but_valid_messages_get_a_kind_reply(ember, message):
     still_serving(ember)
 
 
-def test_a_100_kb_message_is_kept_whole_and_answered_with_a_request_for_shorter_ones(
-    ember, domain
-):
+def test_a_100_kb_message_is_kept_whole_and_answered_with_a_request_for_shorter_ones(ember, domain):
     sender = new_sender()
     message = "I keep writing to him in my head and it never ends. " * 2000
     assert len(message.encode()) > 100_000
@@ -117,9 +115,7 @@ def test_crisis_words_in_a_100_kb_message_still_bring_contacts(ember):
     ],
     ids=["string", "list", "no-message", "null", "number", "bad-metadata"],
 )
-async def test_socket_payloads_that_cannot_be_taken_get_an_invalid_message_event(
-    ember, payload
-):
+async def test_socket_payloads_that_cannot_be_taken_get_an_invalid_message_event(ember, payload):
     async with Socket(ember.base_url, ember.page_url) as page:
         await page.session(str(uuid.uuid4()))
         events = await page.send(payload)
@@ -131,8 +127,14 @@ async def test_socket_payloads_that_cannot_be_taken_get_an_invalid_message_event
 
 @pytest.mark.parametrize(
     "message",
-    ["", "  \n ", "💔😢", "أشعر بالحزن منذ أن توقف عن الرد", "hi\x00there\x07",
-     "I keep writing to him in my head and it never ends. " * 2000],
+    [
+        "",
+        "  \n ",
+        "💔😢",
+        "أشعر بالحزن منذ أن توقف عن الرد",
+        "hi\x00there\x07",
+        "I keep writing to him in my head and it never ends. " * 2000,
+    ],
     ids=["empty", "whitespace", "emoji", "arabic", "control", "100kb"],
 )
 async def test_odd_socket_messages_get_a_kind_reply_and_are_kept(ember, message):

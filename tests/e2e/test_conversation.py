@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from ember import content_library
+from ember.core import content_library
 from tests.e2e.conftest import buttons, texts
 
 pytestmark = pytest.mark.e2e

@@ -7,15 +7,16 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ember.channels import MAX_SENDER_LENGTH
+from ember.server.channels.rest import MAX_SENDER_LENGTH
 
 pytestmark = pytest.mark.e2e
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
 json_values = st.recursive(
     scalars | st.text(max_size=50),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 senders = st.text(min_size=1, max_size=MAX_SENDER_LENGTH).filter(str.strip)

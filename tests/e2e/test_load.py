@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 
-from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import carries_contacts
+from tests.helpers import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

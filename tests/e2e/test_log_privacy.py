@@ -23,8 +23,10 @@ def test_logs_hold_no_message_text_or_reflection(ember):
     ember.say(me, "show me what i wrote")
     ember.say(me, "i want to die, quillfeather")
 
-    logs = {name: (ember.workdir / name).read_text(errors="replace")
-            for name in ("rasa.log", "actions.log", "content.log")}
+    logs = {
+        name: (ember.workdir / name).read_text(errors="replace")
+        for name in ("rasa.log", "actions.log", "content.log")
+    }
     assert "INFO" in logs["rasa.log"], "the servers must log at INFO for this test to mean much"
     for name, text in logs.items():
         for secret in ["quillfeather", "marigoldwharf", "ottervale"]:

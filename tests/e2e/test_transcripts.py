@@ -13,12 +13,12 @@ import uuid
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 from tests.tools.transcripts.workspace import copy_project, written
 
 pytestmark = pytest.mark.e2e
 
-RASA = os.path.join(os.path.dirname(sys.executable), "rasa")
+RASA = [sys.executable, "-m", "ember.server"]
 CONVERSATION = [
     "hi",
     "she blocked me everywhere",
@@ -34,7 +34,11 @@ CONVERSATION = [
 
 def run(command: list[str], cwd, timeout: int = 600) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
     )
     output = (result.stdout + result.stderr)[-3000:]
@@ -57,8 +61,19 @@ def test_a_real_conversation_becomes_a_story_the_retrained_model_replays(ember, 
         db.execute("DELETE FROM events WHERE sender_id NOT IN (?, ?)", (me, someone_in_crisis))
     project = copy_project(tmp_path / "project")
 
-    exported = run([sys.executable, "-m", "tools.transcripts", str(store), "--project",
-                    str(project), "--name", "round-trip"], cwd=PROJECT_ROOT)
+    exported = run(
+        [
+            sys.executable,
+            "-m",
+            "tools.transcripts",
+            str(store),
+            "--project",
+            str(project),
+            "--name",
+            "round-trip",
+        ],
+        cwd=PROJECT_ROOT,
+    )
     assert "1 new story" in exported.stdout and "1 skipped (crisis or abuse)" in exported.stdout
     story = project / "data" / "stories" / "imported" / "round-trip.yml"
     content = story.read_text()
@@ -67,8 +82,33 @@ def test_a_real_conversation_becomes_a_story_the_retrained_model_replays(ember, 
     assert me not in output and someone_in_crisis not in output and "Sarah" not in output
 
     run([sys.executable, "-m", "tools.validate"], cwd=project)
-    run([RASA, "train", "--out", str(tmp_path / "models"), "--fixed-model-name", "ember"],
-        cwd=project, timeout=900)
-    run([RASA, "test", "core", "--stories", str(story), "-m", str(tmp_path / "models" /
-         "ember.tar.gz"), "--out", str(tmp_path / "results"), "--fail-on-prediction-errors",
-         "--no-plot"], cwd=project)
+    run(
+        [
+            *RASA,
+            "train",
+            "--domain",
+            "domain",
+            "--out",
+            str(tmp_path / "models"),
+            "--fixed-model-name",
+            "ember",
+        ],
+        cwd=project,
+        timeout=900,
+    )
+    run(
+        [
+            RASA,
+            "test",
+            "core",
+            "--stories",
+            str(story),
+            "-m",
+            str(tmp_path / "models" / "ember.tar.gz"),
+            "--out",
+            str(tmp_path / "results"),
+            "--fail-on-prediction-errors",
+            "--no-plot",
+        ],
+        cwd=project,
+    )

@@ -6,7 +6,7 @@ import pytest
 import requests
 import socketio
 
-from ember.conversation_id import is_conversation_id
+from ember.core.conversation_id import is_conversation_id
 from tests.e2e.conftest import Socket
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,7 @@ def user_texts(tracker: dict) -> list[str]:
 
 
 async def test_the_socket_accepts_the_page_origins_and_refuses_others(ember):
-    for origin in ember.origins:
+    for origin in ember.core.origins:
         async with Socket(ember.base_url, origin) as page:
             assert is_conversation_id(await page.session(str(uuid.uuid4())))
     with pytest.raises(socketio.exceptions.ConnectionError):
@@ -63,12 +63,15 @@ async def test_the_history_endpoint_returns_what_the_page_showed(ember):
     assert answer.status_code == 200
     messages = answer.json()["messages"]
     assert [m["text"] for m in messages if m["from"] == "user"] == [
-        "she blocked me everywhere", "A grounding exercise"
+        "she blocked me everywhere",
+        "A grounding exercise",
     ]
-    shown_live = [(reply["text"], [b["payload"] for b in reply.get("quick_replies", [])])
-                  for reply in first]
-    restored = [(m["text"], [b["payload"] for b in m["buttons"]])
-                for m in messages[1:1 + len(first)]]
+    shown_live = [
+        (reply["text"], [b["payload"] for b in reply.get("quick_replies", [])]) for reply in first
+    ]
+    restored = [
+        (m["text"], [b["payload"] for b in m["buttons"]]) for m in messages[1 : 1 + len(first)]
+    ]
     assert restored == shown_live
     assert all(isinstance(m["time"], float) for m in messages)
     assert "e2e-test-token" not in answer.text

@@ -58,8 +58,11 @@ def test_messages_of_one_conversation_sent_at_once_are_handled_one_after_the_oth
 
     def send(text: str) -> int:
         with requests.Session() as connection:  # a new connection each: any worker may take it
-            return connection.post(f"{ember.base_url}/webhooks/rest/webhook",
-                                   json={"sender": sender, "message": text}, timeout=60).status_code
+            return connection.post(
+                f"{ember.base_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+                timeout=60,
+            ).status_code
 
     with ThreadPoolExecutor(AT_ONCE) as pool:
         assert list(pool.map(send, messages)) == [200] * AT_ONCE

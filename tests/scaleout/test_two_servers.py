@@ -20,8 +20,8 @@ import psycopg2
 import pytest
 import requests
 
-from ember.tracker_store import EmberSQLTrackerStore
-from tests.conftest import production_environment
+from ember.server.stores.tracker import EmberSQLTrackerStore
+from tests.helpers import production_environment
 from tests.servers import ready, tracker
 from tools import serve
 from tools.serve import PROJECT_ROOT, free_port
@@ -100,10 +100,16 @@ class Cluster:
 
     def stored_user_texts(self, sender: str) -> list[str]:
         """Straight from PostgreSQL, in the order the rows were written."""
-        with psycopg2.connect(
-            host=self.postgres.host, port=self.postgres.port, user=self.postgres.user,
-            password=self.postgres.password, dbname=self.postgres.database,
-        ) as connection, connection.cursor() as cursor:
+        with (
+            psycopg2.connect(
+                host=self.postgres.host,
+                port=self.postgres.port,
+                user=self.postgres.user,
+                password=self.postgres.password,
+                dbname=self.postgres.database,
+            ) as connection,
+            connection.cursor() as cursor,
+        ):
             cursor.execute(
                 "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
                 (sender,),

@@ -7,8 +7,8 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from ember.tracker_store import EmberSQLTrackerStore
-from tests.conftest import production_environment
+from ember.server.stores.tracker import EmberSQLTrackerStore
+from tests.helpers import production_environment
 from tools import privacy
 from tools.serve import PROJECT_ROOT, missing_variables
 
@@ -34,7 +34,7 @@ def sqlite_endpoints(tmp_path):
     db = tmp_path / "ember.db"
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(
-        f"tracker_store:\n  type: ember.tracker_store.EmberSQLTrackerStore\n"
+        f"tracker_store:\n  type: ember.server.stores.tracker.EmberSQLTrackerStore\n"
         f"  dialect: sqlite\n  db: {db}\n"
     )
     return endpoints, EmberSQLTrackerStore(dialect="sqlite", db=str(db))

@@ -4,7 +4,7 @@ import pytest
 from rasa.core.lock_store import LockStore
 from rasa.core.utils import AvailableEndpoints, number_of_sanic_workers
 
-from ember.lock_store import EmberSQLiteLockStore
+from ember.server.stores.lock import EmberSQLiteLockStore
 from tools import serve
 
 
@@ -17,9 +17,17 @@ def test_the_tests_and_the_benchmark_use_the_stores_make_run_uses(tmp_path):
     assert (tmp_path / "locks.db").exists()
 
 
-@pytest.mark.parametrize(("cores", "variable", "workers"), [
-    (1, None, 1), (2, None, 2), (16, None, 2), (2, "4", 4), (2, "0", 2), (2, "many", 2),
-])
+@pytest.mark.parametrize(
+    ("cores", "variable", "workers"),
+    [
+        (1, None, 1),
+        (2, None, 2),
+        (16, None, 2),
+        (2, "4", 4),
+        (2, "0", 2),
+        (2, "many", 2),
+    ],
+)
 def test_a_worker_per_core_at_most_two_unless_sanic_workers_says(
     monkeypatch, cores, variable, workers
 ):

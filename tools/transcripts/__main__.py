@@ -45,23 +45,41 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("source", nargs="?", metavar="FROM", help="what to read (see above)")
-    parser.add_argument("--project", type=Path, default=PROJECT_ROOT,
-                        help="project root to read the domain and data from and write to "
-                             "(default: this repository)")
-    parser.add_argument("--model", type=Path,
-                        help="trained model that labels plain text (default: "
-                             "<project>/models/ember.tar.gz)")
-    parser.add_argument("--since", metavar="YYYY-MM-DD",
-                        help="tracker store only: conversations active since this date (UTC)")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help="intent confidence below which a user turn is flagged for review "
-                             f"instead of guessed (default {DEFAULT_THRESHOLD})")
-    parser.add_argument("--include-sensitive", action="store_true",
-                        help="also import conversations with a crisis or abuse turn "
-                             "(by default they are only counted in the report)")
-    parser.add_argument("--name",
-                        help="name for the output files (default: from FROM, e.g. 'chats' "
-                             "for chats.txt, 'tracker-store' for a database)")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="project root to read the domain and data from and write to "
+        "(default: this repository)",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="trained model that labels plain text (default: <project>/models/ember.tar.gz)",
+    )
+    parser.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="tracker store only: conversations active since this date (UTC)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help="intent confidence below which a user turn is flagged for review "
+        f"instead of guessed (default {DEFAULT_THRESHOLD})",
+    )
+    parser.add_argument(
+        "--include-sensitive",
+        action="store_true",
+        help="also import conversations with a crisis or abuse turn "
+        "(by default they are only counted in the report)",
+    )
+    parser.add_argument(
+        "--name",
+        help="name for the output files (default: from FROM, e.g. 'chats' "
+        "for chats.txt, 'tracker-store' for a database)",
+    )
     args = parser.parse_args(argv)
     if not 0.0 <= args.threshold <= 1.0:
         parser.error("--threshold must be between 0 and 1")
@@ -84,13 +102,13 @@ def run(args: argparse.Namespace) -> int:
     from tools.transcripts.convert import Converter
 
     project = args.project.resolve()
-    if not (project / "domain.yml").exists():
-        raise TranscriptError(f"{project}: no domain.yml (is --project the project root?)")
+    if not (project / "domain").is_dir():
+        raise TranscriptError(f"{project}: no domain/ folder (is --project the project root?)")
     since = parse_date(args.since) if args.since else None
     conversations = read_source(args.source, project, since)
     source = args.name or (source_name(args.source) if args.source else "tracker-store")
 
-    domain = Domain.load(str(project / "domain.yml"))
+    domain = Domain.load(str(project / "domain"))
     raw_domain = domain.as_dict()
     scrub = Scrubber(known_words(project))
     model = args.model or project / "models" / "ember.tar.gz"
@@ -101,8 +119,11 @@ def run(args: argparse.Namespace) -> int:
         return Labeller(model)
 
     converter = Converter(
-        domain, scrub, ResponseMatcher(raw_domain.get("responses") or {}, FUZZY_THRESHOLD),
-        labeller, args.threshold,
+        domain,
+        scrub,
+        ResponseMatcher(raw_domain.get("responses") or {}, FUZZY_THRESHOLD),
+        labeller,
+        args.threshold,
     )
     show = sys.stderr.isatty() or len(conversations) > PROGRESS_ABOVE
     outcomes = [o for c in progress(conversations, show) for o in converter.convert(c)]

@@ -34,7 +34,8 @@ def conflicts(project: Path, result: Plan, domain) -> dict[str, set[str]]:
             encoding="utf-8",
         )
         files = [
-            str(path) for path in sorted((project / "data").rglob("*.yml"))
+            str(path)
+            for path in sorted((project / "data").rglob("*.yml"))
             if YAMLStoryReader.is_stories_file(path)
         ]
         graph = story_graph_from_paths([*files, str(candidates)], domain)
@@ -60,8 +61,11 @@ def hold_back_conflicts(project: Path, result: Plan, domain) -> None:
             continue
         others = ", ".join(f"'{other}'" for other in sorted(found[name])) or "another new story"
         outcome.flags.append(
-            Flag(0, "conflicts with the training data",
-                 f"a state in this conversation is continued differently by {others}")
+            Flag(
+                0,
+                "conflicts with the training data",
+                f"a state in this conversation is continued differently by {others}",
+            )
         )
         result.review.append(outcome)
     result.stories = kept

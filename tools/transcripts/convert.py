@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ember.safety_net import Risk, assess
+from ember.core.risk import Risk, assess
 from tools.transcripts.label import DEFAULT_THRESHOLD, Label, Labeller, label_from_parse
 from tools.transcripts.match import ResponseMatcher, group_bot_lines
 from tools.transcripts.parsers import Conversation, TranscriptError
@@ -30,13 +30,17 @@ SENSITIVE_INTENTS = {
 }
 SENSITIVE_ACTIONS = {
     "utter_crisis": "a crisis reply",
-    "utter_ask_about_safety": "a question about their safety",
+    "utter_safety_question": "a question about their safety",
     "safety_plan_form": "a safety plan",
     "utter_abuse": "an abuse reply",
 }
 # Run by Rasa around every turn; stories never name them.
-UNWRITTEN_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots",
-                     "action_unlikely_intent"}
+UNWRITTEN_ACTIONS = {
+    "action_listen",
+    "action_session_start",
+    "action_extract_slots",
+    "action_unlikely_intent",
+}
 CORE_FALLBACK = "action_default_fallback"
 BRACKET_BEFORE_ANNOTATION = re.compile(r"\](?=[(\[{])")
 
@@ -84,9 +88,9 @@ def example_text(text: str, entities: list[dict[str, Any]], scrub: Callable[[str
     for entity in spans:
         if entity["start"] < position:
             continue
-        pieces.append(plain(text[position:entity["start"]], scrub))
+        pieces.append(plain(text[position : entity["start"]], scrub))
         value = json.dumps({"entity": entity["entity"], "value": entity["value"]})
-        pieces.append(f"[{text[entity['start']:entity['end']]}]{value}")
+        pieces.append(f"[{text[entity['start'] : entity['end']]}]{value}")
         position = entity["end"]
     pieces.append(plain(text[position:], scrub))
     return "".join(pieces).strip()
@@ -149,21 +153,22 @@ class Converter:
         if reason:
             outcome.mark_sensitive(reason)
 
-        if label.intent is None or label.intent == FALLBACK_INTENT or (
-            label.confidence < self.threshold
+        if (
+            label.intent is None
+            or label.intent == FALLBACK_INTENT
+            or (label.confidence < self.threshold)
         ):
             second = (
                 f"; next best {label.runner_up[0]} ({label.runner_up[1]:.2f})"
-                if label.runner_up else ""
+                if label.runner_up
+                else ""
             )
             outcome.flag(
                 "low confidence",
                 f"labelled {label.intent} ({label.confidence:.2f}){second}: which intent is it?",
             )
         elif not text.startswith("/"):
-            outcome.examples.append(
-                (label.intent, example_text(text, label.entities, self.scrub))
-            )
+            outcome.examples.append((label.intent, example_text(text, label.entities, self.scrub)))
 
     def _action(self, outcome: Outcome, name: str) -> None:
         outcome.steps.append({"action": name})
@@ -211,16 +216,22 @@ class Converter:
         )
 
         outcomes = []
-        sessions = [s for s in self._sessions(conversation)
-                    if any(isinstance(e, UserUttered) for e in s)]
+        sessions = [
+            s for s in self._sessions(conversation) if any(isinstance(e, UserUttered) for e in s)
+        ]
         for number, events in enumerate(sessions, start=1):
             suffix = f"-{number}" if len(sessions) > 1 else ""
             outcome = Outcome(conversation.key + suffix, conversation.where + suffix)
             for event in events:
                 if isinstance(event, UserUttered):
                     text = event.text or (f"/{event.intent_name}" if event.intent_name else "")
-                    self._user_turn(outcome, text, label_from_parse(event.parse_data or {
-                        "intent": event.intent, "entities": event.entities}))
+                    self._user_turn(
+                        outcome,
+                        text,
+                        label_from_parse(
+                            event.parse_data or {"intent": event.intent, "entities": event.entities}
+                        ),
+                    )
                 elif isinstance(event, ActionExecuted):
                     name = event.action_name
                     if not name or name in UNWRITTEN_ACTIONS:
@@ -300,12 +311,14 @@ class Converter:
                         f"Ember says {name} here now; the transcript has {said}",
                     )
                 else:
-                    outcome.flag("differs from Ember",
-                                 f"Ember says {name} here now; the transcript has no reply")
+                    outcome.flag(
+                        "differs from Ember",
+                        f"Ember says {name} here now; the transcript has no reply",
+                    )
                 return
             # A custom action's reply (content, contacts) is not a fixed response: it takes
             # the lines up to the next reply the prediction names.
-            expected_next = {n for n in predicted[number + 1:] if n.startswith("utter_")}
+            expected_next = {n for n in predicted[number + 1 :] if n.startswith("utter_")}
             while position < len(bot_turns) and bot_turns[position].response not in expected_next:
                 turn = bot_turns[position]
                 outcome.lines.append(f"bot: ({name}) {self.scrub(' '.join(turn.lines))}")
@@ -313,7 +326,9 @@ class Converter:
         for turn in bot_turns[position:]:
             outcome.lines.append(f"bot: {self.scrub(' '.join(turn.lines))}")
             if turn.response is None:
-                outcome.flag("unmatched bot turn", "matches no response in domain.yml")
+                outcome.flag("unmatched bot turn", "matches no response in the domain")
             else:
-                outcome.flag("differs from Ember",
-                             f"the transcript has {turn.response}; Ember does not say it here now")
+                outcome.flag(
+                    "differs from Ember",
+                    f"the transcript has {turn.response}; Ember does not say it here now",
+                )

@@ -27,8 +27,11 @@ def label_from_parse(parse: dict[str, Any]) -> Label:
     intent = parse.get("intent") or {}
     ranking = [entry for entry in parse.get("intent_ranking") or [] if entry.get("name")]
     runner_up = next(
-        ((entry["name"], entry.get("confidence", 0.0)) for entry in ranking
-         if entry["name"] != intent.get("name")),
+        (
+            (entry["name"], entry.get("confidence", 0.0))
+            for entry in ranking
+            if entry["name"] != intent.get("name")
+        ),
         None,
     )
     return Label(
@@ -87,9 +90,7 @@ class Labeller:
         )
         actions: list[str] = []
         for _ in range(MAX_ACTIONS_PER_TURN):
-            action, _prediction = self.agent.processor.predict_next_with_tracker_if_should(
-                tracker
-            )
+            action, _prediction = self.agent.processor.predict_next_with_tracker_if_should(tracker)
             name = action.name()
             tracker.update(ActionExecuted(name))
             if name == ACTION_LISTEN_NAME:

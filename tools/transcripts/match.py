@@ -1,7 +1,7 @@
 """Finds which domain response a bot line of a transcript is.
 
 Every variation of every response counts, including conditional ones (the crisis, abuse and
-contact responses at the end of domain.yml differ by country) and ones with slot
+contact responses in domain/helplines.yml differ by country) and ones with slot
 placeholders such as `{hardest_part}`, which match any text in their place. Rasa's REST
 channel sends each paragraph of a response (split on blank lines) as its own message, so a
 line may be a whole response or one of its paragraphs; consecutive paragraphs of the same
@@ -130,7 +130,8 @@ def group_bot_lines(matcher: ResponseMatcher, lines: list[tuple[str, str]]) -> l
             previous = continuing
             continue
         first = found[0] if found else None
-        turns.append(BotTurn(first.response if first else None, [text], where,
-                             first.score if first else 0.0))
+        turns.append(
+            BotTurn(first.response if first else None, [text], where, first.score if first else 0.0)
+        )
         previous = found
     return turns

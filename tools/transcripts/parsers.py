@@ -162,7 +162,8 @@ def read_file(path: Path) -> list[Conversation]:
 
 def read_folder(folder: Path) -> list[Conversation]:
     files = sorted(
-        path for path in folder.iterdir()
+        path
+        for path in folder.iterdir()
         if path.is_file() and path.suffix.lower() in (".json", *TEXT_SUFFIXES)
     )
     if not files:
@@ -219,12 +220,13 @@ def read_tracker_store(url: str, since: datetime | None = None) -> list[Conversa
     except (sa.exc.SQLAlchemyError, ImportError) as error:
         raise unreadable(error) from None
     events = sa.table(
-        "events", sa.column("id"), sa.column("sender_id"), sa.column("timestamp"),
+        "events",
+        sa.column("id"),
+        sa.column("sender_id"),
+        sa.column("timestamp"),
         sa.column("data"),
     )
-    query = sa.select(events.c.sender_id, events.c.timestamp, events.c.data).order_by(
-        events.c.id
-    )
+    query = sa.select(events.c.sender_id, events.c.timestamp, events.c.data).order_by(events.c.id)
     try:
         with engine.connect() as connection:
             rows = connection.execute(query).fetchall()

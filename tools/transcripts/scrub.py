@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from ember.core.project import load_domain
+
 NAMES_FILE = Path(__file__).with_name("names.txt")
 PLACEHOLDERS = re.compile(r"\[(?:email|url|handle|phone|name)\]")
 
@@ -35,13 +37,61 @@ WORD = re.compile(r"[a-zà-öø-ÿ]+(?:'[a-z]+)?")
 
 # Capitalised words that are not names even when the training data never uses them.
 ALWAYS_KNOWN = {
-    "i", "i'm", "i've", "i'd", "i'll", "ok", "okay", "god", "lord", "universe", "ember",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august",
-    "september", "october", "november", "december", "christmas", "easter", "valentine",
-    "instagram", "insta", "facebook", "whatsapp", "tiktok", "snapchat", "twitter",
-    "telegram", "messenger", "tinder", "hinge", "bumble", "spotify", "youtube", "google",
-    "iphone", "android", "english", "reddit", "discord", "linkedin", "signal",
+    "i",
+    "i'm",
+    "i've",
+    "i'd",
+    "i'll",
+    "ok",
+    "okay",
+    "god",
+    "lord",
+    "universe",
+    "ember",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "valentine",
+    "instagram",
+    "insta",
+    "facebook",
+    "whatsapp",
+    "tiktok",
+    "snapchat",
+    "twitter",
+    "telegram",
+    "messenger",
+    "tinder",
+    "hinge",
+    "bumble",
+    "spotify",
+    "youtube",
+    "google",
+    "iphone",
+    "android",
+    "english",
+    "reddit",
+    "discord",
+    "linkedin",
+    "signal",
 }
 
 
@@ -60,7 +110,7 @@ def known_words(project: Path) -> set[str]:
     for path in sorted((project / "data" / "nlu").rglob("*.yml")):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             texts.append(str(block.get("examples", "")))
-    domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))
+    domain = load_domain(project / "domain")
     for variations in (domain.get("responses") or {}).values():
         texts += [str(variation.get("text", "")) for variation in variations]
     for text in texts:
@@ -72,9 +122,13 @@ class Scrubber:
     def __init__(self, known: Iterable[str], names: Iterable[str] | None = None):
         self.known = {word.lower() for word in known}
         names = sorted(load_names() if names is None else names, key=len, reverse=True)
-        self.names = re.compile(
-            r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE
-        ) if names else None
+        self.names = (
+            re.compile(
+                r"\b(?:" + "|".join(re.escape(name) for name in names) + r")\b", re.IGNORECASE
+            )
+            if names
+            else None
+        )
 
     def __call__(self, text: str) -> str:
         text = EMAIL.sub("[email]", text)

@@ -106,7 +106,7 @@ class Existing:
             if not path.exists():
                 continue
             content = _load(path)
-            for block in (content.get("nlu") if isinstance(content.get("nlu"), list) else []):
+            for block in content.get("nlu") if isinstance(content.get("nlu"), list) else []:
                 existing.held_out.update(normalise(e) for e in _examples(block))
             if "nlu" not in content:
                 existing.held_out.update(normalise(s) for s in _strings(content))
@@ -129,8 +129,10 @@ def story_name(source: str, outcome: Outcome) -> str:
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_]*", value) and value not in (
-        "null", "true", "false", "yes", "no", "on", "off"
+    if (
+        isinstance(value, str)
+        and re.fullmatch(r"[a-z][a-z0-9_]*", value)
+        and value not in ("null", "true", "false", "yes", "no", "on", "off")
     ):
         return value
     return json.dumps(value, ensure_ascii=False)
@@ -145,14 +147,14 @@ def render_steps(outcome: Outcome, indent: str = "  ") -> list[str]:
         if key == "slot_was_set":
             lines.append(f"{indent}- slot_was_set:")
             for slot in value:
-                (name, slot_value), = slot.items()
+                ((name, slot_value),) = slot.items()
                 lines.append(f"{indent}  - {name}: {_scalar(slot_value)}")
             continue
         lines.append(f"{indent}- {key}: {_scalar(value)}")
         for extra_key, extra in rest:  # entities
             lines.append(f"{indent}  {extra_key}:")
             for entity in extra:
-                (name, entity_value), = entity.items()
+                ((name, entity_value),) = entity.items()
                 lines.append(f"{indent}  - {name}: {_scalar(entity_value)}")
     return lines
 
@@ -220,9 +222,7 @@ class Plan:
     new_per_intent: Counter = field(default_factory=Counter)
 
 
-def plan(
-    source: str, outcomes: list[Outcome], existing: Existing, include_sensitive: bool
-) -> Plan:
+def plan(source: str, outcomes: list[Outcome], existing: Existing, include_sensitive: bool) -> Plan:
     result = Plan(source)
     seen_examples = dict(existing.examples)
     seen_steps = set(existing.story_steps)
@@ -260,14 +260,12 @@ def plan(
 
 def _context(outcome: Outcome, line: int) -> list[str]:
     start, end = max(0, line - CONTEXT_BEFORE), min(len(outcome.lines), line + CONTEXT_AFTER + 1)
-    return [
-        ("→ " if index == line else "  ") + outcome.lines[index] for index in range(start, end)
-    ]
+    return [("→ " if index == line else "  ") + outcome.lines[index] for index in range(start, end)]
 
 
 def render_report(result: Plan, read: int, threshold: float, include_sensitive: bool) -> str:
-    total = len(result.stories) + len(result.known_stories) + len(result.review) + len(
-        result.sensitive
+    total = (
+        len(result.stories) + len(result.known_stories) + len(result.review) + len(result.sensitive)
     )
     out = [
         f"# Transcripts imported from `{result.source}`",
@@ -284,10 +282,17 @@ def render_report(result: Plan, read: int, threshold: float, include_sensitive: 
         f"| skipped: crisis or abuse | {len(result.sensitive)} |",
         f"| new NLU examples in `data/nlu/imported.yml` | {len(result.examples)} |",
     ]
-    out += [f"| examples not added: {reason} | {count} |"
-            for reason, count in sorted(result.known_examples.items())]
-    out += ["", "## Counts per intent", "", "| intent | user turns | new examples |",
-            "| --- | --- | --- |"]
+    out += [
+        f"| examples not added: {reason} | {count} |"
+        for reason, count in sorted(result.known_examples.items())
+    ]
+    out += [
+        "",
+        "## Counts per intent",
+        "",
+        "| intent | user turns | new examples |",
+        "| --- | --- | --- |",
+    ]
     out += [
         f"| {intent} | {count} | {result.new_per_intent[intent]} |"
         for intent, count in sorted(result.turns_per_intent.items())
@@ -305,8 +310,16 @@ def render_report(result: Plan, read: int, threshold: float, include_sensitive: 
         if not outcome.flags:
             out += ["- no user turn", ""]
         if outcome.steps:
-            out += ["Draft story (fix the flagged turns, then add it to a stories file):", "",
-                    "```yaml", "- story: …", "  steps:", *render_steps(outcome, "  "), "```", ""]
+            out += [
+                "Draft story (fix the flagged turns, then add it to a stories file):",
+                "",
+                "```yaml",
+                "- story: …",
+                "  steps:",
+                *render_steps(outcome, "  "),
+                "```",
+                "",
+            ]
 
     out += ["", "## Skipped", ""]
     if not result.sensitive:
@@ -321,8 +334,11 @@ def render_report(result: Plan, read: int, threshold: float, include_sensitive: 
         ]
         out += [f"| {outcome.where} | {outcome.sensitive} |" for outcome in result.sensitive]
     if include_sensitive and result.included_sensitive:
-        out += ["", f"Included with `--include-sensitive`: "
-                f"{', '.join(o.where for o in result.included_sensitive)}."]
+        out += [
+            "",
+            f"Included with `--include-sensitive`: "
+            f"{', '.join(o.where for o in result.included_sensitive)}.",
+        ]
     return "\n".join(out) + "\n"
 
 

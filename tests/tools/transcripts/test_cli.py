@@ -36,15 +36,18 @@ def run(project, *args) -> int:
 
 def changed_training_data(project, before) -> list[str]:
     """Files under data/ that differ from `before` (the report says what each run did)."""
-    return [name for name, data in snapshot(project).items()
-            if name.startswith("data/") and before.get(name) != data]
+    return [
+        name
+        for name, data in snapshot(project).items()
+        if name.startswith("data/") and before.get(name) != data
+    ]
 
 
 def test_a_tracker_becomes_a_story_rasa_reads(project, capsys):
     assert run(project, TRACKERS) == 0
     assert "1 new story" in capsys.readouterr().out
     path = project / "data" / "stories" / "imported" / "trackers.yml"
-    domain = Domain.load(str(project / "domain.yml"))
+    domain = Domain.load(str(project / "domain"))
     (story,) = YAMLStoryReader(domain).read_from_file(str(path))
     intents = [e.intent_name for e in story.events if isinstance(e, UserUttered)]
     assert intents == ["greet", "they_blocked_me", "request_acceptance", "inform_country", "thank"]
@@ -95,8 +98,11 @@ def test_running_again_adds_nothing(project, capsys):
 def test_a_reviewers_edits_are_kept_when_more_is_imported(project, tmp_path):
     assert run(project, TRACKERS) == 0
     path = project / "data" / "stories" / "imported" / "trackers.yml"
-    path.write_text(path.read_text().replace("  - intent: thank", "  # checked by a reviewer\n"
-                                             "  - intent: thank"))
+    path.write_text(
+        path.read_text().replace(
+            "  - intent: thank", "  # checked by a reviewer\n  - intent: thank"
+        )
+    )
     assert run(project, TRACKERS, "--include-sensitive") == 0
     content = path.read_text()
     assert "# checked by a reviewer" in content
@@ -154,8 +160,14 @@ def test_help_describes_the_formats(capsys):
         main(["--help"])
     assert exit_code.value.code == 0
     out = capsys.readouterr().out
-    for words in ("'user: …' or 'bot: …'", "GET /conversations/{id}/tracker", "postgresql://",
-                  "--include-sensitive", "--threshold", "--since"):
+    for words in (
+        "'user: …' or 'bot: …'",
+        "GET /conversations/{id}/tracker",
+        "postgresql://",
+        "--include-sensitive",
+        "--threshold",
+        "--since",
+    ):
         assert words in out
 
 
@@ -178,5 +190,7 @@ def test_a_story_that_contradicts_the_training_data_is_held_back(project):
     assert run(project, TRACKERS) == 0
     assert not (project / "data" / "stories" / "imported" / "trackers.yml").exists()
     report = (project / "reports" / "imported" / "trackers.md").read_text()
-    assert ("**conflicts with the training data**: a state in this conversation is continued "
-            "differently by 'a different answer to the same start'") in report
+    assert (
+        "**conflicts with the training data**: a state in this conversation is continued "
+        "differently by 'a different answer to the same start'"
+    ) in report

@@ -14,8 +14,10 @@ RESPONSES = {
     "utter_offer_paths": [{"text": "What would help most right now?", "buttons": []}],
     "utter_summary": [{"text": "Here's what you shared.\n\nThe hardest part: {hardest_part}"}],
     "utter_crisis": [
-        {"condition": [{"type": "slot", "name": "country", "value": "GB"}],
-         "text": "I'm glad you told me.\n\nCall 999 or Samaritans on 116 123."},
+        {
+            "condition": [{"type": "slot", "name": "country", "value": "GB"}],
+            "text": "I'm glad you told me.\n\nCall 999 or Samaritans on 116 123.",
+        },
         {"text": "I'm glad you told me.\n\nCall your local emergency number."},
     ],
 }
@@ -37,31 +39,36 @@ def test_a_whole_response_matches_exactly(matcher):
 
 def test_paragraphs_sent_one_by_one_make_one_turn(matcher):
     turns = group_bot_lines(
-        matcher, lines("Hello, and welcome.", "What's going on for you?",
-                       "What would help most right now?")
+        matcher,
+        lines("Hello, and welcome.", "What's going on for you?", "What would help most right now?"),
     )
-    assert [(t.response, len(t.lines)) for t in turns] == [("utter_greet", 2),
-                                                           ("utter_offer_paths", 1)]
+    assert [(t.response, len(t.lines)) for t in turns] == [
+        ("utter_greet", 2),
+        ("utter_offer_paths", 1),
+    ]
     assert turns[0].where == "chat.txt:1"
 
 
 def test_the_same_response_twice_is_two_turns(matcher):
-    turns = group_bot_lines(matcher, lines("What would help most right now?",
-                                           "What would help most right now?"))
+    turns = group_bot_lines(
+        matcher, lines("What would help most right now?", "What would help most right now?")
+    )
     assert [t.response for t in turns] == ["utter_offer_paths", "utter_offer_paths"]
 
 
 def test_slot_placeholders_match_any_text(matcher):
-    turns = group_bot_lines(matcher, lines("Here's what you shared.",
-                                           "The hardest part: the silence, every night"))
+    turns = group_bot_lines(
+        matcher, lines("Here's what you shared.", "The hardest part: the silence, every night")
+    )
     assert [(t.response, len(t.lines)) for t in turns] == [("utter_summary", 2)]
 
 
 def test_conditional_variations_count(matcher):
     found = matcher.match("Call 999 or Samaritans on 116 123.")
     assert (found.response, found.variation, found.paragraph) == ("utter_crisis", 0, 1)
-    turns = group_bot_lines(matcher, lines("I'm glad you told me.",
-                                           "Call your local emergency number."))
+    turns = group_bot_lines(
+        matcher, lines("I'm glad you told me.", "Call your local emergency number.")
+    )
     assert [(t.response, len(t.lines)) for t in turns] == [("utter_crisis", 2)]
 
 
@@ -79,7 +86,7 @@ def test_something_else_matches_nothing(matcher):
 
 
 def test_folding_ignores_case_spaces_and_typographic_quotes():
-    assert fold("  What’s  “this”\n— ok ") == "what's \"this\" - ok"
+    assert fold("  What’s  “this”\n— ok ") == 'what\'s "this" - ok'
 
 
 def test_every_response_in_the_domain_matches_itself(domain):

@@ -48,8 +48,10 @@ def test_plain_text_conversations_are_split_on_blank_lines_and_dashes():
 )
 def test_tolerated_prefixes(line):
     (conversation,) = parse_plain_text(line + "\nbot: Hello\n", "chat.txt")
-    assert [(turn.role, turn.text) for turn in conversation.turns] == [("user", "hi"),
-                                                                        ("bot", "Hello")]
+    assert [(turn.role, turn.text) for turn in conversation.turns] == [
+        ("user", "hi"),
+        ("bot", "Hello"),
+    ]
 
 
 def test_the_same_conversation_always_gets_the_same_key():
@@ -108,8 +110,9 @@ def test_trackers_are_read_without_their_sender_ids():
     for conversation in conversations:
         assert conversation.from_tracker
         assert conversation.events[0]["event"]
-        assert not any(sender in conversation.where or sender in conversation.key
-                       for sender in SENDERS)
+        assert not any(
+            sender in conversation.where or sender in conversation.key for sender in SENDERS
+        )
 
 
 @pytest.mark.parametrize(

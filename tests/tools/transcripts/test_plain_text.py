@@ -25,8 +25,20 @@ def project(tmp_path_factory):
     folder = tmp_path_factory.mktemp("transcripts")
     for name in ("prefixes.txt", "pii.txt", "review.txt", "crisis.txt"):
         (folder / name).write_bytes((FIXTURES / name).read_bytes())
-    assert main([str(folder), "--project", str(project), "--model", str(DEFAULT_MODEL),
-                 "--name", "fixtures"]) == 0
+    assert (
+        main(
+            [
+                str(folder),
+                "--project",
+                str(project),
+                "--model",
+                str(DEFAULT_MODEL),
+                "--name",
+                "fixtures",
+            ]
+        )
+        == 0
+    )
     return project
 
 

@@ -7,19 +7,31 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import PROJECT_ROOT
+from tests.helpers import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "transcripts"
 SENDERS = ("fixture-person-1", "fixture-person-2")  # in trackers.json
-COPIED = ("domain.yml", "config.yml", "endpoints.yml", "credentials.yml", "data", "actions",
-          "ember", "tools", "tests/nlu", "tests/safety")
+COPIED = (
+    "domain",
+    "config.yml",
+    "endpoints.yml",
+    "credentials.yml",
+    "data",
+    "actions",
+    "ember",
+    "tools",
+    "tests/nlu",
+    "tests/safety",
+)
 
 
 def written(project: Path) -> str:
     """Everything the command writes: imported stories and examples, and the reports."""
-    paths = [*(project / "data" / "stories" / "imported").glob("*.yml"),
-             project / "data" / "nlu" / "imported.yml",
-             *(project / "reports" / "imported").glob("*.md")]
+    paths = [
+        *(project / "data" / "stories" / "imported").glob("*.yml"),
+        project / "data" / "nlu" / "imported.yml",
+        *(project / "reports" / "imported").glob("*.md"),
+    ]
     return "\n".join(path.read_text(encoding="utf-8") for path in paths if path.exists())
 
 
@@ -39,8 +51,10 @@ def snapshot(project: Path) -> dict[str, bytes]:
     """Every file under data/ and reports/, to show a failed run changed nothing."""
     return {
         str(path.relative_to(project)): path.read_bytes()
-        for folder in ("data", "reports") if (project / folder).exists()
-        for path in sorted((project / folder).rglob("*")) if path.is_file()
+        for folder in ("data", "reports")
+        if (project / folder).exists()
+        for path in sorted((project / folder).rglob("*"))
+        if path.is_file()
     }
 
 

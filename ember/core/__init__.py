@@ -1,0 +1,1 @@
+"""Pure logic shared by the Rasa server and the action server; never imports Rasa."""

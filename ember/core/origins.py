@@ -1,0 +1,42 @@
+"""The exact origins a browser may talk to Ember from: the web page's, never a wildcard.
+
+Both channels (ember.server.channels.rest, ember.server.channels.socketio) and Rasa's
+`--cors` use the same list: EMBER_WEB_ORIGINS when set (tools/serve.py sets it from the
+web page's port), else `allowed_origins` in credentials.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+ORIGINS_VARIABLE = "EMBER_WEB_ORIGINS"
+
+
+class OriginConfigError(ValueError):
+    """The allowed origins are missing or too broad."""
+
+
+def parse_origins(value: Any) -> list[str]:
+    """Exact origins from a list or a comma/space separated string; never empty, never `*`."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
+    if not origins:
+        raise OriginConfigError(
+            f"no allowed origins: list the web page's origins in credentials.yml "
+            f"(allowed_origins) or {ORIGINS_VARIABLE}"
+        )
+    for origin in origins:
+        if "*" in origin or not re.match(r"^https?://[^/\s]+$", origin):
+            raise OriginConfigError(
+                f"{origin!r} is not an exact origin such as http://localhost:8000"
+            )
+    return origins
+
+
+def configured_origins(credentials: dict[str, Any] | None) -> list[str]:
+    return parse_origins(
+        os.environ.get(ORIGINS_VARIABLE) or (credentials or {}).get("allowed_origins")
+    )

@@ -1,0 +1,314 @@
+"""Reading risk in a message's own words: crisis, unclear risk, or a figure of speech.
+
+The trained classifier generalises, but it can miss a message that says it plainly in
+words it has not seen ("kms", "unalive", a goodbye note) and it can be fooled by a figure
+of speech ("this breakup is killing me"). This module reads the message itself:
+
+- explicit or coded risk -> intent `crisis`, whatever the classifier said;
+- a figure of speech and nothing else -> never `crisis` (the classifier's next guess);
+- unclear risk (hopelessness, wanting everything to stop, or the classifier unsure about
+  `crisis`) -> intent `unclear_risk`, so Ember asks directly and kindly.
+
+Pure logic: the Rasa server's safety net (ember/server/nlu/safety_net.py) and the channels'
+"always answer" path both use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from enum import Enum
+from typing import Any
+
+CRISIS_INTENT = "crisis"
+UNCLEAR_INTENT = "unclear_risk"
+FALLBACK_INTENT = "nlu_fallback"
+# Intents whose reply is crisis contacts: never the "calmer" reading of a figure of speech.
+RISK_INTENTS = frozenset({CRISIS_INTENT, UNCLEAR_INTENT, "request_crisis_contacts"})
+
+
+class Risk(Enum):
+    NONE = "none"
+    UNCLEAR = "unclear"
+    CRISIS = "crisis"
+
+
+def _patterns(*expressions: str) -> list[re.Pattern]:
+    return [re.compile(expression) for expression in expressions]
+
+
+SELF = r"(?:my ?self|my (?:arms?|wrists?|legs?|thighs?|skin|body|stomach|face|head))"
+HARM = (
+    r"(?:cut|cuts|cutting|burn|burns|burned|burnt|burning|hit|hitting|slap|slapped|slapping|"
+    r"punch|punched|punching|scratch|scratched|scratching|bite|bit|biting|bang|banged|banging|"
+    r"stab|stabbed|starve|starving|hurt|hurting|harm|harming|kill|killing|killed|end|ending|"
+    r"hang|hanging|shoot|drown|poison|strangle|choke)"
+)
+DEATH = (
+    r"(?:die|dye|be dead|not exist|not be here|not be alive|stop existing|not wake up|"
+    r"never wake up|disappear forever|sleep forever|end it|end it all|go to sleep forever)"
+)
+WANTING = (
+    r"(?:want|wanna|wish|going|gonna|ready|plan|planning|need|hope|hoping|trying|pray|praying)"
+)
+# Explicit, passive, coded, self-harm, planning and method-seeking ways people say it,
+# matched after normalise() has folded spelling, slang and obfuscation.
+CRISIS_PATTERNS = _patterns(
+    rf"\b{HARM} {SELF}\b",
+    rf"\b{WANTING}\w* (?:to |i |that i |i could |i would )?(?:just )?{DEATH}\b",
+    r"\bk ?m ?s\b|\bkys\b|\bctb\b|\bun ?aliv(?:e|ing)\b|\bsewer ?slide\b",
+    r"\b(?:off|yeet|delete|unalive) myself\b|\bkill yourself\b|\blog off from life\b",
+    r"\bwish i (?:was|were|d be) dead\b|\bonce i ?m (?:not around|gone)\b|\bwhen i ?m gone\b",
+    r"\b(?:cut|carved|carve|cutting) .{0,25}\binto my (?:arm|leg|skin|wrist|thigh)",
+    r"\bcut my (?:arm|leg|wrist|thigh|skin)s?\b|\bitching to cut\b",
+    r"\bway of ending it\b|\b(?:ending|end) it (?:hurts|quick|painless)",
+    r"\b(?:kill|end) me if i (?:took|take|drank|drink|swallow|swallowed)\b",
+    r"\b(?:thinking|thought|think|thinks) (?:about|of|abt) (?:jumping|ending it|killing|dying|"
+    r"hanging|overdosing|cutting)\b",
+    r"\bsh\b",
+    r"\bsuicid\w*|\bself ?harm\w*|\bsh (?:again|relapse)",
+    r"\brelapsed?\b.{0,30}\b(?:sh|self harm|cut)",
+    r"\b(?:clean|free) from (?:sh|self harm|cutting)\b",
+    r"\b(?:started|start|starting) cutting\b|\bcutting again\b|\bfresh cuts\b|\bneed to cut\b",
+    r"\b(?:until|till|til) it bled\b|\bto bleed\b|\bbleed out\b|\bmake (?:myself|me) bleed\b",
+    r"\b(?:arms?|wrists?|thighs?|legs?) (?:are |is )?(?:already )?"
+    r"(?:scarred|covered in (?:cuts|scars))",
+    r"\b(?:blade|razor|knife)\b.{0,30}\b(?:wrist|arm|skin|thigh)",
+    r"\b(?:don ?t|dont|do not|never|no longer) (?:want|wanna|wish) (?:to )?"
+    r"(?:live|be alive|exist|be here|wake up|keep going|go on|be around|"
+    r"be (?:on|in) this (?:earth|world|planet))\b",
+    r"\b(?:don ?t|dont|never|not) wake up (?:again|tomorrow|in the morning)?\b",
+    r"\b(?:end|ending|take|taking) (?:it all|my (?:own )?life|everything)\b",
+    r"\bend it (?:all|tonight|today|now|for good|this weekend)\b",
+    r"\b(?:better|easier|happier) (?:off |time |life )?without me\b",
+    r"\bwithout me (?:around|here|alive)\b",
+    r"\bbetter off (?:dead|if i (?:was|were) gone|if i wasn ?t here)",
+    r"\b(?:no|nothing to|no more|not any) (?:reason|point) (?:to|in|of|for) "
+    r"(?:keep )?(?:live|living|"
+    r"being alive|life|going on|existing|stay(?:ing)?(?: alive| here)?|me (?:being here|existing|"
+    r"living|being alive))\b",
+    r"\bpoint of (?:living|being alive|existing|life)\b",
+    r"\b(?:wasn ?t|weren ?t|not|wasnt) (?:be )?(?:here|around|alive) "
+    r"(?:anymore|tomorrow|much longer|by (?:morning|tomorrow))",
+    r"\bfuture where i ?m (?:still )?(?:here|alive|around)\b",
+    r"\b(?:stick|stay) around (?:on this earth|anymore|much longer)\b|\bdon ?t see why i should "
+    r"(?:stay|live|stick around|go on|be here|keep going)",
+    r"\bpray\w* i (?:get sick|die|don ?t wake|don ?t recover|never wake)|\bdon ?t recover\b",
+    r"\bpermanent (?:nap|sleep|solution)\b|\blong sleep\b|\bsleep that never ends\b",
+    r"\bfinal (?:exit|sleep|goodbye|message|words)\b|\bend(?:ing)? my run\b|\bgame over for me\b",
+    r"\bbecome a ghost\b|\bcease to exist\b|\bdisappear (?:forever|for good|permanently)\b",
+    r"\b(?:over ?dose|overdosing|od ?ing|od on)\b",
+    r"\bhow (?:many|much)\b.{0,30}\b(?:pills|tablets|meds|medication|sleeping|painkillers|"
+    r"antidepressants|paracetamol|insulin)\b",
+    r"\bhow (?:many|much)\b.{0,40}\b(?:would|will|does) it take\b",
+    r"\b(?:pills|tablets|meds|medication)\b.{0,40}\b(?:deadly|lethal|fatal|too many|to die|kill|"
+    r"end it|sleep forever|never wake|all of them|whole (?:bottle|box|pack))",
+    r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b",
+    r"\bhow (?:long|quick|fast) .{0,30}\b(?:bleed|die|drown|suffocate|lose consciousness)\b",
+    r"\b(?:quick|quickest|fastest|easiest|painless|least (?:messy|painful)|cleanest) "
+    r"(?:and painless )?(?:way|method) to (?:go|die|do it|end)",
+    r"\bquick and painless\b|\bso it doesn ?t hurt\b",
+    r"\bhow (?:high|tall|far|deep)\b.{0,40}\b(?:bridge|building|roof|cliff|fall|drop|jump)\b",
+    r"\b(?:bridge|building|roof|cliff|balcony|height)\b.{0,30}\b(?:high|tall) enough\b",
+    r"\b(?:jump|jumping|throw myself|step) (?:off|from|in front)\b",
+    r"\b(?:nobody|no one) (?:would|will|could|can) stop me\b",
+    r"\blook like an accident\b|\b(?:drive|crash|swerve) (?:my car )?(?:into|off)\b.{0,30}"
+    r"\b(?:fast enough|on purpose|tree|wall|bridge|cliff|truck|lorry)\b",
+    r"\b(?:noose|rope to|hang from)\b",
+    r"\b(?:goodbye|suicide|final|last) (?:letter|note|message|text)s?\b",
+    r"\bgoodbye (?:forever|for good)\b",
+    r"\b(?:this is|consider this) (?:my )?(?:last|final)? ?goodbye\b",
+    r"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b",
+    r"\b(?:note|letter) for (?:\w+ ){0,2}to find\b",
+    r"\b(?:left|leaving|leave) (?:goodbye )?(?:letters|notes?) (?:for|to)\b",
+    r"\b(?:wrote|written|writing) (?:my|a) will\b|\baffairs in order\b",
+    r"\b(?:gave|giving|given|give) (?:away )?(?:all )?my "
+    r"(?:dog|cat|pets?|things|stuff|belongings)\b",
+    r"\bnobody (?:has|will have) to (?:deal with|clean up|sort out)\b",
+    r"\bwon ?t need (?:them|it|my (?:things|stuff)|anything) (?:soon|anymore|much longer)",
+    r"\b(?:chosen|picked|set|chose|pick) (?:a|the) (?:date|day)\b|\bdate picked\b",
+    r"\btonight (?:is|s) the night\b|\bcheck(?:ing)? out (?:for good|early)\b",
+    r"\bcatch(?:ing)? the bus\b|\bgo(?:ing)? home for good\b",
+    r"\bnot coming home\b|\bwon ?t be (?:coming home|here tomorrow)\b",
+    r"\bdon ?t think i ?m (?:coming (?:home|back)|going to make it|gonna make it)\b",
+    r"\b(?:can ?t|cannot) (?:go on|keep living|live like this|stay alive)\b",
+    r"\bwant (?:it|the pain|everything) to end (?:for good|forever|permanently)",
+)
+
+# Everyday hyperbole, and names of services, that use the same words.
+FIGURES_OF_SPEECH = _patterns(
+    r"\bsuicide (?:hotline|helpline|line|prevention|crisis line|number|text line)s?\b",
+    r"\b(?:is|are|its|it s|this is|that s|thats|this|he s|she s|they re) (?:literally )?"
+    r"killing me\b",
+    r"\bkilling me\b(?! ?self)|\bkilling it\b|\bkilled it\b|\bkilled me\b",
+    r"\b(?:is|s|are|re|gonna|going to|will|would) (?:going to |gonna )?kill me if\b",
+    r"\b(?:die|died|dying) (?:of|from) (?:embarrassment|shame|cringe|laughter|laughing)\b",
+    r"\b(?:could|would|d) die (?:when|if|for)\b|\b(?:dying|die) (?:to|for)\b|\bto die for\b",
+    r"\b(?:dead|dying) (?:tired|end)\b|\bdied laughing\b",
+    r"\b(?:phone|battery|laptop|plant|car|conversation|chat|vibe|wifi)s? (?:is |was |just )?"
+    r"(?:dead|died|dying)\b",
+    r"\bkill (?:for|it|the vibe|time)\b",
+    r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",
+)
+
+# Hopelessness without a plain statement of intent: ask, don't assume either way.
+UNCLEAR_PATTERNS = _patterns(
+    r"\b(?:can ?t|cannot) (?:do|handle|take) (?:this|it) anymore\b",
+    r"\bgiv(?:e|ing) up on (?:everything|life|it all)\b",
+    r"\bhow much longer i can (?:keep )?hold(?:ing)? on\b",
+    r"\b(?:want|need) (?:it all|everything|the pain|all of this) to (?:stop|end|go away)\b",
+    r"\bwant to disappear\b|\bwish i could disappear\b|\bvanish\b",
+    r"\bwhat ?s the point(?: of (?:anything|it all|going on|trying))?\b",
+    r"\b(?:i ?m|im|i am) (?:so )?done with (?:life|everything|it all)\b",
+    r"\btired of (?:living|life|being alive|existing)\b",
+    r"\b(?:no one|nobody) would (?:notice|care|miss me) if i\b",
+    r"\bdead inside\b",
+    r"\b(?:sitting|standing|parked|waiting) .{0,20}\b(?:by|on|at|near) the (?:river|bridge|edge|"
+    r"cliff|tracks|railway|roof|water)\b",
+)
+
+# Texting spellings folded before matching, so "dnt wanna liv" reads as "dont wanna live".
+SPELLINGS = {
+    "w o": "without",
+    "wo": "without",
+    "wud": "would",
+    "wd": "would",
+    "dnt": "dont",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "liv": "live",
+    "mor": "more",
+    "hw": "how",
+    "u": "you",
+    "ur": "your",
+    "evry1": "everyone",
+    "every1": "everyone",
+    "ev1": "everyone",
+    "wana": "wanna",
+    "kil": "kill",
+    "pils": "pills",
+    "reasn": "reason",
+    "beter": "better",
+    "arond": "around",
+    "wak": "wake",
+    "hopin": "hoping",
+    "myslef": "myself",
+    "mysef": "myself",
+    "myslf": "myself",
+    "slef": "self",
+    "overdoes": "overdose",
+    "im": "i m",
+    "cant": "can t",
+    "dont": "don t",
+    "wont": "won t",
+    "didnt": "didn t",
+    "doesnt": "doesn t",
+    "wasnt": "wasn t",
+    "isnt": "isn t",
+    "ded": "dead",
+    "dei": "die",
+    "mysefl": "myself",
+    "lfe": "life",
+    "tonite": "tonight",
+    "nite": "night",
+}
+RISK_WORDS = (
+    "suicide",
+    "suicidal",
+    "myself",
+    "overdose",
+    "without",
+    "everyone",
+    "better",
+    "around",
+    "reason",
+    "anymore",
+    "tomorrow",
+    "living",
+    "alive",
+    "pills",
+    "tablets",
+    "killing",
+    "unaliving",
+    "yourself",
+    "painkillers",
+)
+
+# How far the classifier alone is trusted, without words the patterns recognise: a confident
+# `crisis` stands; a less sure one, or a lot of probability on `crisis`, leads to asking;
+# `unclear_risk` on its own must be very sure, since asking is heavy for someone who is sad.
+TRUST_CRISIS = 0.6
+ASK_ABOUT_CRISIS = 0.4
+TRUST_UNCLEAR = 0.9
+
+
+def _respell(token: str) -> str:
+    if token in SPELLINGS:
+        return SPELLINGS[token]
+    if len(token) >= 6 and token not in RISK_WORDS:
+        cutoff = 0.85 if len(token) >= 7 else 0.88
+        close = difflib.get_close_matches(token, RISK_WORDS, n=1, cutoff=cutoff)
+        if close:
+            return close[0]
+    return token
+
+
+def normalise(text: str) -> str:
+    """Lowercase; accents, apostrophes, obfuscation ("s*icide") and texting spellings folded."""
+    folded = unicodedata.normalize("NFKD", text or "")
+    folded = "".join(char for char in folded if not unicodedata.combining(char)).lower()
+    folded = re.sub(r"(?<=[a-z])[*#.](?=[a-z])", "", folded)
+    folded = re.sub(r"(?<=[a-z])[!1](?=[a-z])", "i", folded)
+    folded = re.sub(r"(?<=[a-z])3(?=[a-z])", "e", folded)
+    folded = re.sub(r"(?<=[a-z])[0](?=[a-z])", "o", folded)
+    folded = re.sub(r"(?<=[a-z])[@](?=[a-z])", "a", folded)
+    folded = re.sub(r"(?<=[a-z])[$](?=[a-z])", "s", folded)
+    folded = folded.replace("w/o", "without")
+    folded = re.sub(r"[\u2019'`´]", " ", folded)
+    folded = re.sub(r"[^a-z0-9 ]+", " ", folded)
+    folded = re.sub(r"(.)\1{2,}", r"\1\1", folded)
+    return " ".join(_respell(token) for token in folded.split())
+
+
+def _without_figures_of_speech(text: str) -> str:
+    for pattern in FIGURES_OF_SPEECH:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def _assess_normalised(normalised: str) -> Risk:
+    literal = _without_figures_of_speech(normalised)
+    if any(pattern.search(literal) for pattern in CRISIS_PATTERNS):
+        return Risk.CRISIS
+    if any(pattern.search(literal) for pattern in UNCLEAR_PATTERNS):
+        return Risk.UNCLEAR
+    return Risk.NONE
+
+
+def assess(text: str) -> Risk:
+    """What the words themselves say, regardless of any classifier."""
+    return _assess_normalised(normalise(text))
+
+
+def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
+    """The intent the safety net imposes, or None to keep the classifier's decision."""
+    normalised = normalise(text)  # once per message: this runs on every turn
+    risk = _assess_normalised(normalised)
+    if risk is Risk.CRISIS:
+        return CRISIS_INTENT
+    confidence = {entry["name"]: entry["confidence"] for entry in ranking}
+    classified = [e["name"] for e in ranking if e["name"] != FALLBACK_INTENT]
+    top = classified[0] if classified else None
+    calmer = next((name for name in classified if name not in RISK_INTENTS), FALLBACK_INTENT)
+    figure_of_speech = any(pattern.search(normalised) for pattern in FIGURES_OF_SPEECH)
+    if figure_of_speech and risk is Risk.NONE:
+        return calmer if top in RISK_INTENTS else None
+    if top == CRISIS_INTENT and confidence[CRISIS_INTENT] >= TRUST_CRISIS:
+        return None
+    if risk is Risk.UNCLEAR or confidence.get(CRISIS_INTENT, 0.0) >= ASK_ABOUT_CRISIS:
+        return UNCLEAR_INTENT
+    if top == UNCLEAR_INTENT and confidence[UNCLEAR_INTENT] < TRUST_UNCLEAR:
+        return calmer
+    return None

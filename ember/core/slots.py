@@ -1,0 +1,5 @@
+"""Slot names that code on both sides of the action server reads or writes."""
+
+# Set by action_delete_my_data; the Rasa server's tracker store erases the conversation
+# when it sees it (ember/server/stores/tracker.py).
+ERASE_SLOT = "erase_conversation"

@@ -1,0 +1,175 @@
+"""Lock stores whose ticket bookkeeping is safe with several Rasa processes.
+
+Rasa handles one message of a conversation at a time by giving each message a ticket in
+that conversation's queue. Its in-memory lock store keeps the queues inside one process, so
+Rasa then runs a single Sanic worker; several workers (`SANIC_WORKERS`, one per core) or
+several servers need the queues in a shared store. `EmberSQLiteLockStore` keeps them in a
+local SQLite file for the default profile's several workers; `EmberRedisLockStore` in Redis
+for the production profile's several servers.
+
+Rasa's `RedisLockStore` keeps each conversation's ticket queue in one Redis key and changes
+it by reading the key, changing the queue in Python, and writing it back. When two servers do
+that at the same moment for the same person (two messages sent together, one to each server)
+one write can erase the other's ticket: both messages are then processed at once, or one
+server waits for a ticket that no longer exists until its caller gives up (the scale-out test
+met that in two runs out of eight).
+
+Here every read-change-write of a queue runs under a short Redis mutex of its own, so the
+servers change a queue one after the other; in SQLite, inside one write transaction. Waiting
+for one's turn is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+# The mutex guards a few Redis round trips; if its holder died, it frees itself after this.
+GUARD_SECONDS = 5.0
+# These methods are synchronous inside the server's event loop: poll briefly.
+GUARD_POLL_SECONDS = 0.005
+
+
+class AtomicQueueChanges:
+    """Makes each read-change-write of a conversation's ticket queue one atomic step.
+
+    A lock store mixes this in and says, in `_atomically`, how its storage does that.
+    """
+
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
+        raise NotImplementedError
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._atomically(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._atomically(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # Finishing, checking for waiters and deleting are one step: otherwise a ticket
+        # issued in between would lose its queue.
+        with self._atomically(conversation_id):
+            super().cleanup(conversation_id, ticket_number)
+
+
+class EmberRedisLockStore(AtomicQueueChanges, RedisLockStore):
+    """`RedisLockStore` with atomic ticket issuing, expiry and clean-up."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **settings: Any) -> None:
+        # Rasa builds a custom lock store from its endpoint configuration alone.
+        if endpoint_config is not None:
+            settings = {"host": endpoint_config.url, **endpoint_config.kwargs, **settings}
+        super().__init__(**settings)
+
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
+        return self.red.lock(
+            f"{self.key_prefix.rstrip(':')}-guard:{conversation_id}",
+            timeout=GUARD_SECONDS,
+            blocking_timeout=GUARD_SECONDS,
+            sleep=GUARD_POLL_SECONDS,
+        )
+
+
+# Another worker's transaction holds the file for well under a millisecond; waiting this long
+# means something is badly wrong, and Rasa then answers the message with an error.
+SQLITE_BUSY_SECONDS = 5.0
+
+
+class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
+    """Ticket queues in a SQLite file that every Rasa worker on this machine opens.
+
+    Each queue change (issue, expire, finish and clean up) is one `BEGIN IMMEDIATE`
+    transaction, so workers change a queue one after the other. The queries are small and
+    run inside the event loop, as Rasa's Redis lock store's do.
+    """
+
+    def __init__(
+        self, endpoint_config: EndpointConfig | None = None, db: str | Path | None = None
+    ) -> None:
+        if endpoint_config is not None:
+            db = db or endpoint_config.kwargs.get("db") or endpoint_config.url
+        if not db:
+            raise ValueError("EmberSQLiteLockStore needs `db`: the path of its SQLite file")
+        self.path = Path(db)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A connection per thread, and a new one in a forked worker: SQLite connections must
+        # not cross either.
+        self._local = threading.local()
+        with self._transaction() as db_connection:
+            db_connection.execute(
+                "CREATE TABLE IF NOT EXISTS ticket_locks "
+                "(conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
+            )
+
+    def _connection(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.pid = os.getpid()
+            local.connection = sqlite3.connect(
+                self.path, timeout=SQLITE_BUSY_SECONDS, isolation_level=None
+            )
+            local.connection.execute("PRAGMA journal_mode=WAL")
+            # Tickets live seconds; a power cut that loses the last ones loses nothing.
+            local.connection.execute("PRAGMA synchronous=NORMAL")
+            local.depth = 0
+        return local.connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; calls made inside it join it."""
+        connection, local = self._connection(), self._local
+        if local.depth:
+            local.depth += 1
+            try:
+                yield connection
+            finally:
+                local.depth -= 1
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        local.depth = 1
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        else:
+            connection.execute("COMMIT")
+        finally:
+            local.depth = 0
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        row = (
+            self._connection()
+            .execute("SELECT lock FROM ticket_locks WHERE conversation_id = ?", (conversation_id,))
+            .fetchone()
+        )
+        return TicketLock.from_dict(json.loads(row[0])) if row else None
+
+    def save_lock(self, lock: TicketLock) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO ticket_locks (conversation_id, lock) VALUES (?, ?)",
+                (lock.conversation_id, lock.dumps()),
+            )
+
+    def delete_lock(self, conversation_id: str) -> None:
+        with self._transaction() as connection:
+            deleted = connection.execute(
+                "DELETE FROM ticket_locks WHERE conversation_id = ?", (conversation_id,)
+            ).rowcount
+        self._log_deletion(conversation_id, deleted > 0)
+
+    def _atomically(self, conversation_id: str) -> AbstractContextManager:
+        return self._transaction()

@@ -1,0 +1,1 @@
+"""Ember's own small services, each a process of its own: the web page and the content service."""

@@ -1,0 +1,104 @@
+"""The lock stores several Rasa workers or servers share: one message of a conversation at a
+time, even when they arrive together at different ones. SQLite for the default profile's
+workers; Redis for the production profile's servers (skips without Redis, fails when CI=true).
+"""
+
+import asyncio
+import threading
+
+import pytest
+from rasa.core.lock_store import LockStore
+from rasa.core.utils import number_of_sanic_workers
+from rasa.utils.endpoints import EndpointConfig
+
+from ember.server.stores.lock import EmberRedisLockStore, EmberSQLiteLockStore
+
+SERVERS, MESSAGES_PER_SERVER = 2, 12
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def endpoint(request, tmp_path) -> EndpointConfig:
+    if request.param == "sqlite":
+        return EndpointConfig.from_dict(
+            {
+                "type": "ember.server.stores.lock.EmberSQLiteLockStore",
+                "db": str(tmp_path / "locks.db"),
+            }
+        )
+    redis_server = request.getfixturevalue("redis_server")
+    return EndpointConfig.from_dict(
+        {
+            "type": "ember.server.stores.lock.EmberRedisLockStore",
+            "url": redis_server.host,
+            "port": redis_server.port,
+            "db": 1,
+            "key_prefix": request.getfixturevalue("redis_prefix"),
+        }
+    )
+
+
+def test_rasa_builds_it_from_the_endpoints_file(endpoint):
+    store = LockStore.create(endpoint)
+    if endpoint.type.endswith("EmberRedisLockStore"):
+        assert isinstance(store, EmberRedisLockStore)
+        assert store.key_prefix.startswith(endpoint.kwargs["key_prefix"])
+    else:
+        assert isinstance(store, EmberSQLiteLockStore)
+        assert str(store.path) == endpoint.kwargs["db"]
+
+
+def test_rasa_runs_several_workers_with_either_store(endpoint, monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    assert number_of_sanic_workers(endpoint) == 2
+
+
+def test_the_sqlite_store_needs_a_file(tmp_path):
+    with pytest.raises(ValueError, match="db"):
+        EmberSQLiteLockStore(EndpointConfig.from_dict({"type": "x"}))
+
+
+def test_a_failed_queue_change_leaves_the_queue_as_it_was(tmp_path):
+    store = EmberSQLiteLockStore(db=tmp_path / "locks.db")
+    first = store.issue_ticket("ana")
+    with pytest.raises(RuntimeError):
+        with store._transaction():
+            store.delete_lock("ana")
+            raise RuntimeError("the worker failed halfway")
+    assert store.get_lock("ana").now_serving == first
+
+
+def test_messages_arriving_together_at_several_servers_are_handled_one_at_a_time(endpoint):
+    """Each thread is a server with its own store and event loop; all hammer one conversation."""
+    busy, handled, problems = [], [], []
+    start = threading.Barrier(SERVERS * MESSAGES_PER_SERVER)
+
+    def message(store: LockStore) -> None:
+        async def handle() -> None:
+            async with store.lock("ana", wait_time_in_seconds=0.01):
+                busy.append(1)
+                if len(busy) > 1:
+                    problems.append("two messages of one conversation were handled at once")
+                await asyncio.sleep(0.002)
+                handled.append(1)
+                busy.pop()
+
+        start.wait()
+        try:
+            asyncio.run(asyncio.wait_for(handle(), timeout=30))
+        except Exception as error:  # a lost ticket shows as a LockError or a timeout
+            problems.append(repr(error))
+
+    stores = [LockStore.create(endpoint) for _ in range(SERVERS)]
+    threads = [
+        threading.Thread(target=message, args=(store,))
+        for store in stores
+        for _ in range(MESSAGES_PER_SERVER)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert problems == []
+    assert len(handled) == SERVERS * MESSAGES_PER_SERVER
+    assert stores[0].get_lock("ana") is None  # the last one out cleaned up

@@ -1,0 +1,122 @@
+"""Each change ember/server/patches.py makes to Rasa: in force, and doing what it says.
+
+Every test here fails on stock Rasa 3.6.21 (checked by running them with `apply()` made a
+no-op): they test the behaviour each patch adds, not merely that something is cached.
+"""
+
+import json
+
+import jsonschema
+import pytest
+import rasa
+import rasa.shared.utils.common
+from rasa.core.actions.action import RemoteAction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+
+from ember.server import patches
+
+VALID = {
+    "events": [{"event": "slot", "name": "hardest_part", "value": "the silence"}],
+    "responses": [{"response": "utter_resume_form", "buttons": [], "custom": {}}],
+}
+INVALID = [
+    {"events": "not a list", "responses": []},
+    {"events": [{"event": "no_such_event"}], "responses": []},
+    {"events": [{"event": 5}], "responses": []},
+]
+
+
+def test_another_rasa_version_is_refused():
+    patches.check_rasa_version(rasa.__version__)
+    with pytest.raises(patches.UnsupportedRasaVersion, match="rasa==3.6.21"):
+        patches.check_rasa_version("3.6.20")
+
+
+def test_the_pinned_version_comes_from_the_package_metadata():
+    assert patches.pinned_rasa_version() == "3.6.21"
+
+
+def test_action_results_are_validated_without_checking_the_schema_each_time(monkeypatch):
+    def schema_checked_again(*_):
+        raise AssertionError("the constant schema was validated again")
+
+    # Stock Rasa imports jsonschema.validate inside the method, on every call.
+    monkeypatch.setattr(jsonschema, "validate", schema_checked_again)
+    assert RemoteAction._validate_action_result(None, VALID) is True
+
+
+@pytest.mark.parametrize("result", INVALID)
+def test_invalid_results_fail_as_with_rasa(result):
+    with pytest.raises(jsonschema.ValidationError) as rasa_error:
+        jsonschema.validate(result, RemoteAction.action_response_format_spec())
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        RemoteAction._validate_action_result(None, result)
+    assert ours.value.message.startswith(rasa_error.value.message)
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_event_classes_are_found_once_then_remembered(monkeypatch):
+    assert Event.resolve_by_type("user") is UserUttered
+
+    def walked_again(*_):
+        raise AssertionError("every Event subclass was listed again")
+
+    monkeypatch.setattr(rasa.shared.utils.common, "all_subclasses", walked_again)
+    assert Event.resolve_by_type("user") is UserUttered
+
+
+def test_every_event_type_resolves_to_the_class_rasa_finds():
+    for event_class in all_subclasses(Event):
+        expected = next(c for c in all_subclasses(Event) if c.type_name == event_class.type_name)
+        assert Event.resolve_by_type(event_class.type_name) is expected
+        assert Event.resolve_by_type(event_class.type_name) is expected
+
+
+def test_stored_events_come_back_as_the_same_events():
+    events = [
+        UserUttered("he blocked me", {"name": "they_blocked_me", "confidence": 0.9}),
+        ActionExecuted("utter_they_blocked_me"),
+        SlotSet("country", "IE"),
+    ]
+    assert [Event.from_parameters(event.as_dict()) for event in events] == events
+
+
+def test_unknown_type_names_behave_as_in_rasa():
+    with pytest.raises(ValueError, match="no_such_event"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    # A default is never remembered as the answer for that name.
+    assert Event.resolve_by_type("another_unknown", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("another_unknown")
+
+
+def test_rule_policy_keeps_enough_parsed_rules():
+    assert RulePolicy._rule_key_to_state.cache_info().maxsize == patches.PARSED_RULES_KEPT
+
+
+def test_rule_keys_parse_as_rasa_parses_them():
+    state = {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}
+    key = json.dumps([state])
+    assert RulePolicy._rule_key_to_state(key) == json.loads(key)
+
+
+def test_a_tracker_store_that_cannot_be_loaded_stops_the_server():
+    with pytest.raises(patches.TrackerStoreNotLoaded, match="no_such_module.Store"):
+        TrackerStore.create(EndpointConfig(type="no_such_module.Store"), Domain.empty())
+
+
+def test_a_custom_tracker_store_still_loads():
+    store = TrackerStore.create(
+        EndpointConfig(
+            type="ember.server.stores.tracker.EmberSQLTrackerStore", dialect="sqlite", db=":memory:"
+        ),
+        Domain.empty(),
+    )
+    assert type(store).__name__ in {"EmberSQLTrackerStore", "AwaitableTrackerStore"}

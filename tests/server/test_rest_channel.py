@@ -1,0 +1,119 @@
+import json
+
+import pytest
+import yaml
+
+from ember.core.origins import ORIGINS_VARIABLE, OriginConfigError
+from ember.server.channels.replies import (
+    SAFETY_REPLIES,
+    InvalidRequest,
+    without_control_characters,
+)
+from ember.server.channels.rest import MAX_BODY_BYTES, EmberRestInput, Incoming, parse_request
+from tests.helpers import PROJECT_ROOT
+
+JSON = "application/json"
+
+
+def body(payload) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def test_a_well_formed_message_is_accepted():
+    incoming = parse_request(
+        "application/json; charset=utf-8",
+        body({"sender": "a1", "message": "hi", "metadata": {"country": "GB"}}),
+    )
+    assert incoming == Incoming("a1", "hi", {"country": "GB"})
+
+
+@pytest.mark.parametrize(
+    ("content_type", "raw", "status"),
+    [
+        (JSON, b"{not json", 400),
+        (JSON, b"\xff\xfe\x00", 400),
+        (JSON, b"", 400),
+        (JSON, body(["sender", "message"]), 400),
+        (JSON, body({"message": "hi"}), 400),  # Rasa would file it under "default"
+        (JSON, body({"sender": "", "message": "hi"}), 400),
+        (JSON, body({"sender": "   ", "message": "hi"}), 400),
+        (JSON, body({"sender": 42, "message": "hi"}), 400),
+        (JSON, body({"sender": "x" * 129, "message": "hi"}), 400),
+        (JSON, body({"sender": "a1"}), 400),
+        (JSON, body({"sender": "a1", "message": None}), 400),
+        (JSON, body({"sender": "a1", "message": ["hi"]}), 400),
+        (JSON, body({"sender": "a1", "message": "hi", "metadata": "GB"}), 400),
+        ("text/plain", body({"sender": "a1", "message": "hi"}), 415),
+        ("application/x-www-form-urlencoded", b"sender=a1&message=hi", 415),
+        (None, body({"sender": "a1", "message": "hi"}), 415),
+        (JSON, b" " * (MAX_BODY_BYTES + 1), 413),
+    ],
+)
+def test_malformed_requests_get_a_clear_status_and_reason(content_type, raw, status):
+    with pytest.raises(InvalidRequest) as invalid:
+        parse_request(content_type, raw)
+    assert invalid.value.status == status
+    assert invalid.value.message
+
+
+def test_control_characters_are_dropped_but_text_and_line_breaks_kept():
+    assert without_control_characters("he\x00llo\x07\n\tthere\x1b\x7f 💔 مرحبا") == (
+        "hello\n\tthere 💔 مرحبا"
+    )
+
+
+def test_empty_and_whitespace_messages_pass_through_to_get_a_reply():
+    assert parse_request(JSON, body({"sender": "a1", "message": ""})).text == ""
+    assert parse_request(JSON, body({"sender": "a1", "message": "  \n"})).text == "  \n"
+
+
+def test_origins_come_from_the_environment_or_credentials_and_must_be_exact(monkeypatch):
+    monkeypatch.delenv(ORIGINS_VARIABLE, raising=False)
+    credentials = {"allowed_origins": ["http://localhost:8000"]}
+    assert EmberRestInput.from_credentials(credentials).allowed_origins == {"http://localhost:8000"}
+    monkeypatch.setenv(ORIGINS_VARIABLE, "http://localhost:9000")
+    assert EmberRestInput.from_credentials(credentials).allowed_origins == {"http://localhost:9000"}
+    monkeypatch.delenv(ORIGINS_VARIABLE)
+    for refused in (None, {"allowed_origins": ["*"]}):
+        with pytest.raises(OriginConfigError):
+            EmberRestInput.from_credentials(refused)
+
+
+def test_safety_replies_match_the_safety_rules():
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules" / "safety.yml").read_text())["rules"]
+    by_intent = {
+        rule["steps"][0]["intent"]: [step.get("action") for step in rule["steps"][1:]]
+        for rule in rules
+        if "condition" not in rule and "intent" in rule["steps"][0]
+    }
+    for intent, replies in SAFETY_REPLIES.items():
+        assert by_intent[intent] == replies
+
+
+class StoreOnlyAgent:
+    def __init__(self, store):
+        self.tracker_store = store
+
+
+async def test_the_fallback_reads_this_message_not_an_older_one():
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from ember.server.channels.replies import intent_of_this_message
+
+    store = InMemoryTrackerStore(Domain.empty())
+    tracker = DialogueStateTracker("ana", [])
+    tracker.update(UserUttered("i want to die", {"name": "crisis"}, message_id="earlier"))
+    await store.save(tracker)
+    agent = StoreOnlyAgent(store)
+
+    def message(text, message_id):
+        return UserMessage(text, CollectingOutputChannel(), "ana", message_id=message_id)
+
+    assert await intent_of_this_message(agent, message("i want to die", "earlier")) == "crisis"
+    # Rasa failed before storing these: the words decide, never the previous message.
+    assert await intent_of_this_message(agent, message("thanks", "new")) is None
+    assert await intent_of_this_message(agent, message("i want to kill myself", "new")) == "crisis"
