@@ -11,11 +11,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.guard import answers_kindly_on_failure
-from actions.reflections import clean_reflection
+from ember.core.reflection_replies import (
+    INTERRUPTING_INTENTS,
+    LEFT_OPEN,
+    clean_reflection,
+    interrupts,
+    says_nothing_yet,
+)
+
+REPHRASING_SLOT = "rephrasing"
 
 # A feeling or an urge said in answer to a reflection prompt is an answer, not a detour
 # ("what pulls you back?" "checking her stories"): it is kept, and acknowledged in a line
-# before the next prompt. Panic, questions and requests interrupt instead (domain/reflections.yml).
+# before the next prompt. Panic, questions and requests interrupt instead, when their words
+# say so (ember/core/reflection_replies.py).
 ACKNOWLEDGEMENTS = {
     "feeling_heartbroken": "utter_form_ack_heartbroken",
     "feeling_angry": "utter_form_ack_angry",
@@ -48,19 +57,40 @@ class ReflectionFormValidator(FormValidationAction, ABC):
         form_slots = await self.required_slots(
             self.domain_slots(domain), dispatcher, tracker, domain
         )
-        events = []
-        for slot, value in tracker.slots_to_validate().items():
+        candidates = dict(tracker.slots_to_validate())
+        requested = tracker.get_slot("requested_slot")
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        intent = (latest.get("intent") or {}).get("name") or ""
+        if (
+            requested in form_slots
+            and requested not in candidates
+            and intent in INTERRUPTING_INTENTS
+            and not interrupts(text, intent)
+        ):
+            # The slot mapping skipped it for its intent; its words make it an answer.
+            candidates[requested] = text
+        rephrasing = tracker.get_slot(REPHRASING_SLOT)
+        events: list[EventType] = []
+        for slot, value in candidates.items():
             if slot not in form_slots:
                 continue
             answer = clean_reflection(value)
             if answer is None:
                 dispatcher.utter_message(response="utter_reflection_empty")
+            elif says_nothing_yet(answer):
+                if rephrasing != slot:
+                    # Asked again, more gently (utter_ask_* has a variation for it); once.
+                    events += [SlotSet(slot, None), SlotSet(REPHRASING_SLOT, slot)]
+                    continue
+                answer = LEFT_OPEN
             else:
-                intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
                 acknowledgement = ACKNOWLEDGEMENTS.get(intent)
                 if acknowledgement:
                     dispatcher.utter_message(response=acknowledgement)
             events.append(SlotSet(slot, answer))
+            if answer is not None and rephrasing is not None:
+                events.append(SlotSet(REPHRASING_SLOT, None))
         return events
 
 

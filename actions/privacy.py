@@ -46,9 +46,12 @@ REFLECTION_SLOTS = {
         "urge_plan": "When the urge comes",
     },
     "Your safety plan": {
-        "reasons_to_stay": "Reasons to stay",
-        "people_to_call": "People to reach",
-        "safe_space_step": "Making your space safer",
+        "warning_signs": "Warning signs",
+        "coping_alone": "Things I can do on my own",
+        "distractions": "People and places that help",
+        "people_to_call": "People I can ask for help",
+        "professionals": "Professionals and crisis lines",
+        "safe_space_step": "Making my space safer",
     },
 }
 

@@ -47,6 +47,8 @@ class Line:
     source: str
     checked: dt.date
     hours: str | None = None
+    # Who the line is for, as the service says ("for women and their families").
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def _parse_line(raw: object, where: str, today: dt.date) -> Line:
         source=str(raw["source"]),
         checked=checked,
         hours=str(raw["hours"]) if raw.get("hours") else None,
+        note=str(raw["note"]) if raw.get("note") else None,
     )
 
 
@@ -165,6 +168,11 @@ def describe_line(line: Line) -> str:
     return f"• {line.name}: {', '.join(parts)}{hours}"
 
 
+def describe_line_with_note(line: Line) -> str:
+    """The bullet, and who the line is for: several abuse lines serve women only."""
+    return describe_line(line) + (f". {line.note[0].upper()}{line.note[1:]}." if line.note else "")
+
+
 def _bullets(lines: list[Line]) -> str:
     return "\n".join(describe_line(line) for line in lines)
 
@@ -177,8 +185,14 @@ def country_buttons(helplines: Helplines) -> list[dict[str, str]]:
         }
         for code in helplines.countries
     ]
-    buttons.append({"title": "Somewhere else", "payload": '/inform_country{"country":"other"}'})
+    buttons.append(
+        {"title": "Somewhere else", "payload": f'/inform_country{{"country":"{ELSEWHERE}"}}'}
+    )
     return buttons
+
+
+# The value the "Somewhere else" button sets, and what a country Ember has no lines for reads as.
+ELSEWHERE = "other"
 
 
 def _variation(text: str, code: str | None = None, buttons=None) -> dict:
@@ -214,14 +228,35 @@ ABUSE_OPENING = (
 ABUSE_CLOSING = (
     "You don't have to decide anything right now. If you want to keep talking, I'm here."
 )
+# For a country without entries: never ask again (that loops), point to what works anywhere.
+ELSEWHERE_NOTE = (
+    "I don't have numbers for where you are yet, so here are directories that list free, "
+    "confidential lines country by country:"
+)
+ASK_WHERE = "If you tell me where you are, I can show the numbers for your country."
+PROFESSIONALS_QUESTION = (
+    "Step 5 of 6. Now the people whose work this is. These lines are there any hour, and "
+    "I've put them in your plan:"
+)
+PROFESSIONALS_ASK = (
+    "Is there a professional you'd add: a doctor, therapist, counsellor or a service you "
+    "already know? Write their name, or 'just these'."
+)
 
 
 def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
     """Country-conditional crisis, abuse and support-contact responses for the domain."""
     directories = _bullets(helplines.international)
     buttons = country_buttons(helplines)
-    crisis, abuse, contacts, safety_question = [], [], [], []
+    crisis, abuse, contacts, safety_question, professionals = [], [], [], [], []
     for code, country in helplines.countries.items():
+        professionals.append(
+            _variation(
+                f"{PROFESSIONALS_QUESTION}\n{_bullets(country.crisis)}\nIn an emergency, call "
+                f"{country.emergency}.\n\n{PROFESSIONALS_ASK}",
+                code,
+            )
+        )
         emergency = (
             f"If you might act on these thoughts, or you are in danger right now, "
             f"call {country.emergency} (emergency services)."
@@ -234,8 +269,9 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
             )
         )
         abuse_lines = country.abuse or []
+        abuse_bullets = "\n".join(describe_line_with_note(line) for line in abuse_lines)
         abuse_help = (
-            f"People who support those in abusive relationships:\n{_bullets(abuse_lines)}"
+            f"People who support those in abusive relationships:\n{abuse_bullets}"
             if abuse_lines
             else f"To find a local domestic-abuse service:\n{directories}"
         )
@@ -262,43 +298,75 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
                 buttons=SAFETY_ANSWERS,
             )
         )
-    crisis.append(
-        _variation(
-            f"{CRISIS_OPENING}\n\nIf you might act on these thoughts, or you are in danger "
-            f"right now, call your local emergency number.\n\nThese directories list free, "
-            f"confidential crisis lines in your country:\n{directories}\n\n{CRISIS_CLOSING}\n\n"
-            f"If you tell me where you are, I can show the numbers for your country.",
-            buttons=buttons,
+    local = "call your local emergency number"
+    for code, ask, buttons_or_none in ((ELSEWHERE, "", None), (None, ASK_WHERE, buttons)):
+        directories_intro = ELSEWHERE_NOTE if code else "These directories list free, confidential"
+        crisis.append(
+            _variation(
+                f"{CRISIS_OPENING}\n\nIf you might act on these thoughts, or you are in danger "
+                f"right now, {local}.\n\n"
+                + (
+                    f"{ELSEWHERE_NOTE}\n"
+                    if code
+                    else f"{directories_intro} crisis lines in your country:\n"
+                )
+                + f"{directories}\n\n{CRISIS_CLOSING}"
+                + (f"\n\n{ask}" if ask else ""),
+                code,
+                buttons=buttons_or_none,
+            )
         )
-    )
-    abuse.append(
-        _variation(
-            f"{ABUSE_OPENING}\n\nIf you are in danger right now, call your local emergency "
-            f"number.\n\nThese directories can point you to support where you live:\n"
-            f"{directories}\n\n{ABUSE_CLOSING}\n\nIf you tell me where you are, I can show "
-            f"the numbers for your country.",
-            buttons=buttons,
+        abuse.append(
+            _variation(
+                f"{ABUSE_OPENING}\n\nIf you are in danger right now, {local}.\n\n"
+                + (
+                    f"{ELSEWHERE_NOTE}\n"
+                    if code
+                    else "These directories can point you to support where you live:\n"
+                )
+                + f"{directories}\n\n{ABUSE_CLOSING}"
+                + (f"\n\n{ask}" if ask else ""),
+                code,
+                buttons=buttons_or_none,
+            )
         )
-    )
-    contacts.append(
-        _variation(
-            f"These directories list free, confidential support lines in your country:\n"
-            f"{directories}\nIn an emergency, call your local emergency number.\n\n"
-            f"If you tell me where you are, I can show the numbers for your country.",
-            buttons=buttons,
+        contacts.append(
+            _variation(
+                (
+                    f"{ELSEWHERE_NOTE}\n"
+                    if code
+                    else f"{directories_intro} support lines in your country:\n"
+                )
+                + f"{directories}\nIn an emergency, {local}."
+                + (f"\n\n{ask}" if ask else ""),
+                code,
+                buttons=buttons_or_none,
+            )
         )
-    )
-    safety_question.append(
-        _variation(
-            f"{SAFETY_QUESTION}\n\nIf you are, you don't have to hold them alone. These "
-            f"directories list free, confidential crisis lines in your country:\n"
-            f"{directories}\nIf you are in danger, call your local emergency number.",
-            buttons=SAFETY_ANSWERS,
+        safety_question.append(
+            _variation(
+                f"{SAFETY_QUESTION}\n\nIf you are, you don't have to hold them alone. "
+                + (
+                    f"{ELSEWHERE_NOTE}\n"
+                    if code
+                    else "These directories list free, confidential crisis lines in your country:\n"
+                )
+                + f"{directories}\nIf you are in danger, {local}.",
+                code,
+                buttons=SAFETY_ANSWERS,
+            )
         )
-    )
+        professionals.append(
+            _variation(
+                f"{PROFESSIONALS_QUESTION}\n{directories}\nIn an emergency, {local}.\n\n"
+                f"{PROFESSIONALS_ASK}",
+                code,
+            )
+        )
     return {
         "utter_crisis": crisis,
         "utter_abuse": abuse,
         "utter_support_contacts": contacts,
         "utter_safety_question": safety_question,
+        "utter_ask_safety_plan_form_professionals": professionals,
     }

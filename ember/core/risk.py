@@ -47,11 +47,22 @@ HARM = (
 )
 DEATH = (
     r"(?:die|dye|be dead|not exist|not be here|not be alive|stop existing|not wake up|"
-    r"never wake up|disappear forever|sleep forever|end it|end it all|go to sleep forever)"
+    r"never wake up|disappear forever|sleep forever|end it all|go to sleep forever|"
+    # "end it with him" ends a relationship, not a life.
+    r"end it(?! (?:with|between|off with) ))"
 )
+# Not after "the", "my" or "our" ("watching the hope die" is about a hope), nor after "he",
+# "she" or "they" ("he wants to end it" is the other person ending the relationship).
 WANTING = (
+    r"(?<!\bthe )(?<!\bmy )(?<!\bour )(?<!\bany )(?<!\bhe )(?<!\bshe )(?<!\bthey )"
     r"(?:want|wanna|wish|going|gonna|ready|plan|planning|need|hope|hoping|trying|pray|praying)"
 )
+# What people cut in a breakup: contact, ties, them.
+CUT_OFF = r"(?! (?:contact|ties|things|him|her|them|off|out|back|down|it off|people|cords?)\b)"
+# Letters, notes and belongings tied to the other person are part of a breakup.
+TO_THEM = r"(?! (?:him|her|them|my ex|the ex|he|she|they|from|that (?:he|she|they))\b)"
+# "he wants to end it tonight": the other person ending things.
+THEIR_CHOICE = r"(?<!\bhe wants to )(?<!\bshe wants to )(?<!\bthey want to )(?<!\bwants to )"
 # Explicit, passive, coded, self-harm, planning and method-seeking ways people say it,
 # matched after normalise() has folded spelling, slang and obfuscation.
 CRISIS_PATTERNS = _patterns(
@@ -70,7 +81,8 @@ CRISIS_PATTERNS = _patterns(
     r"\bsuicid\w*|\bself ?harm\w*|\bsh (?:again|relapse)",
     r"\brelapsed?\b.{0,30}\b(?:sh|self harm|cut)",
     r"\b(?:clean|free) from (?:sh|self harm|cutting)\b",
-    r"\b(?:started|start|starting) cutting\b|\bcutting again\b|\bfresh cuts\b|\bneed to cut\b",
+    rf"\b(?:started|start|starting) cutting\b{CUT_OFF}|\bcutting again\b{CUT_OFF}|\bfresh cuts\b|"
+    rf"\bneed to cut\b{CUT_OFF}",
     r"\b(?:until|till|til) it bled\b|\bto bleed\b|\bbleed out\b|\bmake (?:myself|me) bleed\b",
     r"\b(?:arms?|wrists?|thighs?|legs?) (?:are |is )?(?:already )?"
     r"(?:scarred|covered in (?:cuts|scars))",
@@ -80,7 +92,7 @@ CRISIS_PATTERNS = _patterns(
     r"be (?:on|in) this (?:earth|world|planet))\b",
     r"\b(?:don ?t|dont|never|not) wake up (?:again|tomorrow|in the morning)?\b",
     r"\b(?:end|ending|take|taking) (?:it all|my (?:own )?life|everything)\b",
-    r"\bend it (?:all|tonight|today|now|for good|this weekend)\b",
+    rf"{THEIR_CHOICE}\bend it (?:all|tonight|today|now|for good|this weekend)\b",
     r"\b(?:better|easier|happier) (?:off |time |life )?without me\b",
     r"\bwithout me (?:around|here|alive)\b",
     r"\bbetter off (?:dead|if i (?:was|were) gone|if i wasn ?t here)",
@@ -96,7 +108,9 @@ CRISIS_PATTERNS = _patterns(
     r"(?:stay|live|stick around|go on|be here|keep going)",
     r"\bpray\w* i (?:get sick|die|don ?t wake|don ?t recover|never wake)|\bdon ?t recover\b",
     r"\bpermanent (?:nap|sleep|solution)\b|\blong sleep\b|\bsleep that never ends\b",
-    r"\bfinal (?:exit|sleep|goodbye|message|words)\b|\bend(?:ing)? my run\b|\bgame over for me\b",
+    # "a final goodbye to us", "a final message to someone who ghosted me": to a relationship.
+    r"\bfinal (?:exit|sleep|goodbye|message|words)\b(?! (?:to|at|with|from|for) )"
+    r"|\bend(?:ing)? my run\b|\bgame over for me\b",
     r"\bbecome a ghost\b|\bcease to exist\b|\bdisappear (?:forever|for good|permanently)\b",
     r"\b(?:over ?dose|overdosing|od ?ing|od on)\b",
     r"\bhow (?:many|much)\b.{0,30}\b(?:pills|tablets|meds|medication|sleeping|painkillers|"
@@ -116,15 +130,18 @@ CRISIS_PATTERNS = _patterns(
     r"\blook like an accident\b|\b(?:drive|crash|swerve) (?:my car )?(?:into|off)\b.{0,30}"
     r"\b(?:fast enough|on purpose|tree|wall|bridge|cliff|truck|lorry)\b",
     r"\b(?:noose|rope to|hang from)\b",
-    r"\b(?:goodbye|suicide|final|last) (?:letter|note|message|text)s?\b",
+    # "my last text to him" closes a relationship; a goodbye or suicide note is something else.
+    r"(?<!\bhim a )(?<!\bher a )(?<!\bthem a )\b(?:goodbye|suicide) (?:letter|note|message|text)s?"
+    r"\b(?! (?:to|for) (?:him|her|them|my ex))",
+    r"\b(?:final|last) (?:letter|note)s?\b(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
     r"\bgoodbye (?:forever|for good)\b",
     r"\b(?:this is|consider this) (?:my )?(?:last|final)? ?goodbye\b",
-    r"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b",
+    rf"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b{TO_THEM}",
     r"\b(?:note|letter) for (?:\w+ ){0,2}to find\b",
     r"\b(?:left|leaving|leave) (?:goodbye )?(?:letters|notes?) (?:for|to)\b",
     r"\b(?:wrote|written|writing) (?:my|a) will\b|\baffairs in order\b",
     r"\b(?:gave|giving|given|give) (?:away )?(?:all )?my "
-    r"(?:dog|cat|pets?|things|stuff|belongings)\b",
+    rf"(?:dog|cat|pets?|things|stuff|belongings)\b{TO_THEM}",
     r"\bnobody (?:has|will have) to (?:deal with|clean up|sort out)\b",
     r"\bwon ?t need (?:them|it|my (?:things|stuff)|anything) (?:soon|anymore|much longer)",
     r"\b(?:chosen|picked|set|chose|pick) (?:a|the) (?:date|day)\b|\bdate picked\b",
@@ -143,12 +160,15 @@ FIGURES_OF_SPEECH = _patterns(
     r"killing me\b",
     r"\bkilling me\b(?! ?self)|\bkilling it\b|\bkilled it\b|\bkilled me\b",
     r"\b(?:is|s|are|re|gonna|going to|will|would) (?:going to |gonna )?kill me if\b",
+    r"\bif (?:he|she|they)\b.{0,40}\b(?:gonna|going to|will|ll) die\b",
     r"\b(?:die|died|dying) (?:of|from) (?:embarrassment|shame|cringe|laughter|laughing)\b",
     r"\b(?:could|would|d) die (?:when|if|for)\b|\b(?:dying|die) (?:to|for)\b|\bto die for\b",
     r"\b(?:dead|dying) (?:tired|end)\b|\bdied laughing\b",
     r"\b(?:phone|battery|laptop|plant|car|conversation|chat|vibe|wifi)s? (?:is |was |just )?"
     r"(?:dead|died|dying)\b",
     r"\bkill (?:for|it|the vibe|time)\b",
+    # Said of grief, not of a plan (domain notes): the classifier still reads the rest.
+    r"\bdead inside\b",
     r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",
 )
 
@@ -163,7 +183,7 @@ UNCLEAR_PATTERNS = _patterns(
     r"\b(?:i ?m|im|i am) (?:so )?done with (?:life|everything|it all)\b",
     r"\btired of (?:living|life|being alive|existing)\b",
     r"\b(?:no one|nobody) would (?:notice|care|miss me) if i\b",
-    r"\bdead inside\b",
+    r"\bfeel(?:s|ing)? like (?:i m )?dying\b|\bcould (?:just )?die without (?:him|her|them)\b",
     r"\b(?:sitting|standing|parked|waiting) .{0,20}\b(?:by|on|at|near) the (?:river|bridge|edge|"
     r"cliff|tracks|railway|roof|water)\b",
 )
@@ -304,7 +324,8 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     calmer = next((name for name in classified if name not in RISK_INTENTS), FALLBACK_INTENT)
     figure_of_speech = any(pattern.search(normalised) for pattern in FIGURES_OF_SPEECH)
     if figure_of_speech and risk is Risk.NONE:
-        return calmer if top in RISK_INTENTS else None
+        # "is there a suicide hotline?" keeps its reading: a request for the contacts.
+        return calmer if top in (CRISIS_INTENT, UNCLEAR_INTENT) else None
     if top == CRISIS_INTENT and confidence[CRISIS_INTENT] >= TRUST_CRISIS:
         return None
     if risk is Risk.UNCLEAR or confidence.get(CRISIS_INTENT, 0.0) >= ASK_ABOUT_CRISIS:

@@ -31,7 +31,7 @@ async def test_show_my_reflections_gives_back_every_answer_written(dispatcher, d
         "hardest_part": "the silence",
         "boundary_rule": "no checking her stories",
         "boundary_duration": "30 days",
-        "reasons_to_stay": "my sister",
+        "people_to_call": "my sister",
     }
     events = await ActionShowMyReflections().run(dispatcher, make_tracker(slots=slots), domain)
     assert events == []

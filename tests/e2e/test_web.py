@@ -19,7 +19,7 @@ def user_texts(tracker: dict) -> list[str]:
 
 
 async def test_the_socket_accepts_the_page_origins_and_refuses_others(ember):
-    for origin in ember.core.origins:
+    for origin in ember.origins:
         async with Socket(ember.base_url, origin) as page:
             assert is_conversation_id(await page.session(str(uuid.uuid4())))
     with pytest.raises(socketio.exceptions.ConnectionError):

@@ -29,7 +29,7 @@ APOLOGY_RESPONSE = "utter_something_went_wrong"
 # These replies need nothing but the domain (data/rules/safety.yml has the same pairs).
 SAFETY_REPLIES = {
     "crisis": ["utter_crisis", "utter_crisis_followup"],
-    "abuse": ["utter_abuse"],
+    "abuse": ["utter_abuse", "utter_abuse_check_safe"],
     "unclear_risk": ["utter_safety_question"],
     "request_crisis_contacts": ["utter_support_contacts"],
 }

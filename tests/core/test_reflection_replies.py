@@ -1,6 +1,6 @@
 import pytest
 
-from actions.reflections import MAX_REFLECTION_CHARS, clean_reflection
+from ember.core.reflection_replies import MAX_REFLECTION_CHARS, clean_reflection
 
 
 @pytest.mark.parametrize(

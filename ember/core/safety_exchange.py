@@ -1,0 +1,73 @@
+"""What the next words of a safety exchange are, when the rules alone would get them wrong.
+
+Two decisions a rule cannot make, because they depend on the words or on the whole session:
+
+- After "are you having thoughts of ending your life?", anything short of a clear no ("i
+  don't know", "sometimes", "maybe", a shrug) is a yes: the crisis reply and Ember stays.
+  A classifier can read "i don't know" as `deny`, or "no, i'm just sad" as sadness; the
+  words decide here, whatever the reading.
+- "What was that number again?" repeats the contacts for what was disclosed: the abuse
+  lines after an abuse disclosure, not the crisis lines.
+
+Pure logic: the Rasa server's safety policy (ember/server/policies/safety.py) applies it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+SAFETY_QUESTION = "utter_safety_question"
+CRISIS_REPLY = ("utter_crisis", "utter_crisis_followup")
+SAFE_REPLY = ("utter_glad_you_are_safe", "utter_offer_paths")
+CONTACTS_INTENT = "request_crisis_contacts"
+ABUSE_CONTACTS = ("utter_abuse",)
+# Messages that are a safety signal of their own get their own rules (data/rules/safety.yml).
+OWN_RULES = frozenset({"crisis", "abuse", "unclear_risk", "request_crisis_contacts"})
+DISCLOSURES = frozenset({"crisis", "abuse"})
+
+# A clear no starts as one ("no", "nope", "i'm safe", "nothing like that") and casts no doubt.
+_CLEAR_NO = re.compile(
+    r"^(?:no+|nope|nah|never|not at all|definitely not|absolutely not|of course not|no way|"
+    r"not like that|nothing like that|not that|i m not|im not|i am not|i m safe|im safe|"
+    r"i am safe|i wouldn t|i would never|god no|hell no)\b"
+)
+# Words that turn a "no" into something short of one: "no... i don't know", "not sure".
+_DOUBT = re.compile(
+    r"\b(?:not sure|unsure|don ?t know|dont know|idk|maybe|sometimes|kind of|kinda|sort of|"
+    r"a bit|a little|i guess|perhaps|not really sure|used to|at times|lately|on and off|"
+    r"probably|might)\b"
+)
+
+
+# A "no" that goes on to say the thing itself is not a no.
+_RISK = re.compile(
+    r"\b(?:but|though|except|unless)\b.*\b(?:die|dead|end it|not be here|kill|hurt myself|gone)\b"
+)
+
+
+def _folded(text: str) -> str:
+    lowered = re.sub(r"[\u2019'`´]", " ", (text or "").lower())
+    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", lowered).split())
+
+
+def is_clear_no(text: str) -> bool:
+    folded = _folded(text)
+    return bool(_CLEAR_NO.match(folded)) and not _DOUBT.search(folded) and not _RISK.search(folded)
+
+
+def reply_after(
+    previous_bot_action: str | None, intent: str | None, text: str, disclosures: Sequence[str]
+) -> tuple[str, ...] | None:
+    """The actions this message must get, or None to leave it to the rules.
+
+    `previous_bot_action` is the last thing Ember did before this message; `disclosures`
+    the safety intents of this session's earlier messages, oldest first.
+    """
+    if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
+        if text.startswith("/"):  # a button: its intent is the answer
+            return SAFE_REPLY if intent == "deny" else CRISIS_REPLY
+        return SAFE_REPLY if is_clear_no(text) else CRISIS_REPLY
+    if intent == CONTACTS_INTENT and disclosures and disclosures[-1] == "abuse":
+        return ABUSE_CONTACTS
+    return None
