@@ -26,7 +26,7 @@ MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.y
                 $(shell find ember/server ember/core -name '*.py')
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
-        test-scaleout test-browser helplines lint freeze clean evaluate bench test-bench \
+        test-scaleout test-browser test-conversations test-heldout helplines lint freeze clean evaluate bench test-bench \
         forget prune stories
 
 help: ## list the targets
@@ -88,6 +88,20 @@ test-core: $(MODEL)
 	$(RASA) test core --stories tests/stories -m $(MODEL) --out results/core \
 		--fail-on-prediction-errors --no-plot
 
+# The conversation suite (tests/conversations, written by someone who had not read data/):
+# every user turn parsed by the trained model. At least 95% of turns right in intent and
+# actions, every crisis turn answered with the crisis reply, and no crisis reply elsewhere.
+CONVERSATION_TURNS_MIN ?= 0.95
+test-conversations: $(MODEL)
+	@rm -rf results/conversations && mkdir -p results
+	$(RASA) test core --e2e --stories tests/conversations -m $(MODEL) --out results/conversations \
+		--no-plot > results/conversations.log 2>&1 || { tail -20 results/conversations.log; exit 1; }
+	$(PY) -m tools.check_conversations results/conversations --min-turns $(CONVERSATION_TURNS_MIN)
+
+# Held-out examples (NLU, crisis sets, conversations) that nearly copy training examples.
+test-heldout: $(STAMP)
+	$(PY) -m tools.heldout_overlap
+
 test-e2e: $(MODEL) $(WEB_STAMP)
 	$(PY) -m pytest -m "e2e or model"
 
@@ -118,7 +132,7 @@ test-bench: $(MODEL)
 	$(MAKE) --no-print-directory bench QUICK=1
 	test -s reports/bench.json && test -s reports/bench.md
 
-test: lint test-unit validate test-nlu test-core test-e2e test-scaleout test-browser test-bench ## run every test (what CI runs)
+test: lint test-unit validate test-heldout test-nlu test-core test-conversations test-e2e test-scaleout test-browser test-bench ## run every test (what CI runs)
 
 freeze: $(STAMP) ## re-pin constraints.txt from the current virtualenv
 	{ head -n 1 constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new

@@ -133,7 +133,8 @@ CRISIS_PATTERNS = _patterns(
     # "my last text to him" closes a relationship; a goodbye or suicide note is something else.
     r"(?<!\bhim a )(?<!\bher a )(?<!\bthem a )\b(?:goodbye|suicide) (?:letter|note|message|text)s?"
     r"\b(?! (?:to|for) (?:him|her|them|my ex))",
-    r"\b(?:final|last) (?:letter|note)s?\b(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
+    r"\b(?:final|last) (?:letter|note)s?\b"
+    r"(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
     r"\bgoodbye (?:forever|for good)\b",
     r"\b(?:this is|consider this) (?:my )?(?:last|final)? ?goodbye\b",
     rf"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b{TO_THEM}",

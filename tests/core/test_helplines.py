@@ -82,7 +82,8 @@ def test_rendered_responses_carry_each_countrys_numbers_and_a_default():
         conditioned = {
             v["condition"][0]["value"]: v["text"] for v in variations if "condition" in v
         }
-        assert set(conditioned) == set(data.countries)
+        assert set(conditioned) == set(data.countries) | {helplines.ELSEWHERE}
+        assert "If you tell me where you are" not in conditioned[helplines.ELSEWHERE]
         for code, country in data.countries.items():
             assert country.emergency in conditioned[code]
         default = [v for v in variations if "condition" not in v]
