@@ -25,9 +25,50 @@ REQUESTS = {
     "affirm": ("exercise", "grounding"),
     "request_journal_prompt": ("journal_prompt", None),
     "request_affirmation": ("affirmation", None),
-    "ask_why_they_ran": ("card", "acceptance"),
+    "request_reading": ("card", None),
+    "request_plan": ("plan", None),
+    "ask_why_they_ran": ("card", "why"),
+    "ask_what_to_say_back": ("boundary_script", None),
+    "they_reached_out": ("boundary_script", None),
 }
 DEFAULT_REQUEST = ("exercise", "grounding")
+# Right after the boundary summary: a plan to hold the boundary by.
+AFTER_ACTIONS = {"utter_boundary_summary": ("plan", "boundaries")}
+# A grounding exercise or a journal prompt asked for while an urge is on: something for the urge.
+URGES = frozenset({"urge_to_contact", "following_them", "checking_their_profile"})
+FOR_AN_URGE = frozenset({"request_grounding", "request_journal_prompt", "affirm"})
+URGE_ROUTE = ("exercise", "urges")
+# A journal request from someone blaming themselves: a writing exercise for self-worth.
+SELF_WORTH_FEELINGS = frozenset({"blaming_myself", "feeling_angry"})
+SELF_WORTH_ROUTE = ("exercise", "self_love")
+ROUTES = frozenset({*REQUESTS.values(), *AFTER_ACTIONS.values(), URGE_ROUTE, SELF_WORTH_ROUTE})
+
+
+def route(
+    intent: str,
+    latest_action: str | None,
+    previous_intent: str | None = None,
+    feeling: str | None = None,
+) -> tuple:
+    """(kind, flow) of the content this moment asks for."""
+    if latest_action in AFTER_ACTIONS:
+        return AFTER_ACTIONS[latest_action]
+    if intent in FOR_AN_URGE and previous_intent in URGES:
+        return URGE_ROUTE
+    if intent == "request_journal_prompt" and feeling in SELF_WORTH_FEELINGS:
+        return SELF_WORTH_ROUTE
+    return REQUESTS.get(intent, DEFAULT_REQUEST)
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """The intent of the user message before the latest one."""
+    intents = [
+        ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        for event in tracker.events
+        if event.get("event") == "user"
+    ]
+    return intents[-2] if len(intents) >= 2 else None
+
 
 Source = Callable[..., "list[Item] | None"]
 
@@ -77,7 +118,12 @@ class ActionFetchContent(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        kind, flow = REQUESTS.get(intent, DEFAULT_REQUEST)
+        kind, flow = route(
+            intent,
+            tracker.latest_action_name,
+            previous_user_intent(tracker),
+            tracker.get_slot("feeling"),
+        )
         seen = list(tracker.get_slot(SEEN_SLOT) or [])
         choice = dict(
             kind=kind,

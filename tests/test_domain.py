@@ -145,3 +145,12 @@ def test_rules_and_stories_only_use_known_responses_and_actions(domain):
             for step in block.get("steps", []):
                 if "action" in step:
                     assert step["action"] in known, f"{path.name}: {step['action']}"
+
+
+def test_the_reflections_skip_exactly_the_intents_that_may_interrupt(domain):
+    from ember.core.reflection_replies import INTERRUPTING_INTENTS
+
+    for form in ("acceptance_form", "self_love_form", "boundary_form"):
+        for slot in domain["forms"][form]["required_slots"]:
+            [mapping] = domain["slots"][slot]["mappings"]
+            assert set(mapping["not_intent"]) == INTERRUPTING_INTENTS, slot

@@ -38,7 +38,8 @@ FEELINGS = (
     "blaming_myself",
     "feeling_better",
 )
-FLOWS = ("acceptance", "self_love", "boundaries", "grounding")
+# "why": understanding why people pull away; "urges": riding out an urge to reach them.
+FLOWS = ("acceptance", "self_love", "boundaries", "grounding", "why", "urges")
 ANY = "any"
 MAX_LIMIT = 20
 

@@ -137,7 +137,8 @@ CRISIS_PATTERNS = _patterns(
     r"(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
     r"\bgoodbye (?:forever|for good)\b",
     r"\b(?:this is|consider this) (?:my )?(?:last|final)? ?goodbye\b",
-    rf"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b{TO_THEM}",
+    r"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b"
+    rf"{TO_THEM}",
     r"\b(?:note|letter) for (?:\w+ ){0,2}to find\b",
     r"\b(?:left|leaving|leave) (?:goodbye )?(?:letters|notes?) (?:for|to)\b",
     r"\b(?:wrote|written|writing) (?:my|a) will\b|\baffairs in order\b",

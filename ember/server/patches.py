@@ -16,10 +16,14 @@ The changes, one line each:
   the steps back through a conversation overflow that cache on every prediction).
 - A tracker store named in endpoints.yml that cannot be loaded stops the server, where
   Rasa would warn and keep conversations in memory (losing persistence and erasure).
+- A response never repeats the text it gave last time in the same conversation, where
+  Rasa picks a variation at random (the same words twice running read as a machine).
 """
 
 from __future__ import annotations
 
+import copy
+import random
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, requires
 from typing import Any
@@ -31,9 +35,11 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
+from rasa.core.nlg.response import ResponseVariationFilter, TemplatedNaturalLanguageGenerator
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
 
 # Rules times steps back: Ember's model needs a few thousand; the bound keeps memory flat.
@@ -117,6 +123,34 @@ def load_custom_tracker_store(domain: Any, store: Any, event_broker: Any = None)
     return store_class(host=store.url, domain=domain, event_broker=event_broker, **store.kwargs)
 
 
+def _last_text_of(tracker: DialogueStateTracker, utter_action: str) -> str | None:
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered) and event.metadata.get("utter_action") == utter_action:
+            return event.text
+    return None
+
+
+async def generate_without_repeating(
+    self: TemplatedNaturalLanguageGenerator,
+    utter_action: str,
+    tracker: DialogueStateTracker,
+    output_channel: str,
+    **kwargs: Any,
+) -> dict[str, Any] | None:
+    filled_slots = tracker.current_slot_values()
+    if utter_action not in self.responses:
+        return None
+    suitable = ResponseVariationFilter(self.responses).responses_for_utter_action(
+        utter_action, output_channel, filled_slots
+    )
+    filled = [self._fill_response(copy.deepcopy(r), filled_slots, **kwargs) for r in suitable]
+    if not filled:
+        return None
+    previous = _last_text_of(tracker, utter_action)
+    fresh = [response for response in filled if response.get("text") != previous]
+    return random.choice(fresh or filled)
+
+
 _applied = False
 
 
@@ -132,4 +166,5 @@ def apply() -> None:
         lru_cache(maxsize=PARSED_RULES_KEPT)(RulePolicy._rule_key_to_state.__wrapped__)
     )
     tracker_store._load_from_module_name_in_endpoint_config = load_custom_tracker_store
+    TemplatedNaturalLanguageGenerator.generate = generate_without_repeating
     _applied = True

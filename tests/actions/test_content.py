@@ -97,3 +97,35 @@ def test_pick_loosens_filters_then_allows_repeats():
 
 def test_pick_stops_at_once_when_the_source_fails():
     assert content.pick(lambda **query: None, "card", None, None, None, []) is None
+
+
+def test_every_content_item_can_be_reached_from_some_moment():
+    from actions.content import ROUTES
+    from ember.core import content_library
+
+    routes = ROUTES
+    unreachable = [
+        item.id
+        for item in content_library.load().values()
+        if not any(
+            kind == item.kind and (flow is None or flow in item.flows) for kind, flow in routes
+        )
+    ]
+    assert unreachable == []
+
+
+def test_routes_follow_the_moment():
+    from actions.content import route
+
+    assert route("ask_why_they_ran", "action_listen", None) == ("card", "why")
+    assert route("ask_what_to_say_back", "action_listen", None) == ("boundary_script", None)
+    assert route("anything", "utter_boundary_summary", None) == ("plan", "boundaries")
+    assert route("request_journal_prompt", "utter_offer_after_urge", "urge_to_contact") == (
+        "exercise",
+        "urges",
+    )
+    assert route("request_journal_prompt", "action_listen", "greet") == ("journal_prompt", None)
+    assert route("request_journal_prompt", "action_listen", None, "blaming_myself") == (
+        "exercise",
+        "self_love",
+    )

@@ -101,3 +101,82 @@ def test_every_validator_is_named_after_a_form_in_the_domain(domain):
     for validator in (ValidateAcceptanceForm(), ValidateSelfLoveForm(), ValidateBoundaryForm()):
         assert validator.form_name() in domain["forms"]
         assert validator.name() in domain["actions"]
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("i can't control what he does", "help"),
+        ("i want to journal more instead of scrolling", "request_journal_prompt"),
+        ("not knowing why he left", "ask_why_they_ran"),
+        ("thanks to him i've stopped trusting myself", "thank"),
+        ("i want to stop checking his page", "stop"),
+    ],
+)
+async def test_an_answer_misread_as_an_interruption_is_kept_as_the_answer(
+    text, intent, dispatcher, domain
+):
+    # The slot mapping skipped it for its intent: no candidate, only the message.
+    tracker = make_tracker(
+        slots={"within_reach": None, "requested_slot": "within_reach"},
+        events=[{"event": "user", "text": text}],
+        intent=intent,
+        text=text,
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, tracker, domain)
+    assert as_dict(events)["within_reach"] == text
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("give me a journal prompt", "request_journal_prompt"),
+        ("thank you", "thank"),
+        ("can we stop", "stop"),
+        ("why did he run?", "ask_why_they_ran"),
+        ("that he is gone and i want to die", "crisis"),
+    ],
+)
+async def test_a_real_interruption_fills_nothing_so_the_rules_answer_it(
+    text, intent, dispatcher, domain
+):
+    tracker = make_tracker(
+        slots={"within_reach": None, "requested_slot": "within_reach"},
+        events=[{"event": "user", "text": text}],
+        intent=intent,
+        text=text,
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, tracker, domain)
+    assert "within_reach" not in as_dict(events)
+
+
+async def test_an_answer_that_says_nothing_yet_is_asked_again_gently_once(dispatcher, domain):
+    first = make_tracker(
+        slots={"hardest_part": "idk", "requested_slot": "hardest_part"},
+        events=slot_candidates(hardest_part="idk"),
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, first, domain)
+    assert as_dict(events) == {"hardest_part": None, "rephrasing": "hardest_part"}
+    gentler = [
+        v
+        for v in domain["responses"]["utter_ask_acceptance_form_hardest_part"]
+        if {"type": "slot", "name": "rephrasing", "value": "hardest_part"} in v.get("condition", [])
+    ]
+    assert gentler, "the question needs a gentler variation for the second asking"
+
+    second = make_tracker(
+        slots={
+            "hardest_part": "i don't know",
+            "requested_slot": "hardest_part",
+            "rephrasing": "hardest_part",
+        },
+        events=slot_candidates(hardest_part="i don't know"),
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, second, domain)
+    kept = as_dict(events)
+    assert kept["rephrasing"] is None
+    assert kept["hardest_part"] and "know" not in kept["hardest_part"]  # never mirrored as "idk"

@@ -120,3 +120,32 @@ def test_a_custom_tracker_store_still_loads():
         Domain.empty(),
     )
     assert type(store).__name__ in {"EmberSQLTrackerStore", "AwaitableTrackerStore"}
+
+
+async def test_a_response_never_repeats_its_last_text_in_a_conversation():
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.events import BotUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    responses = {"utter_hello": [{"text": "first"}, {"text": "second"}, {"text": "third"}]}
+    nlg = TemplatedNaturalLanguageGenerator(responses)
+    tracker = DialogueStateTracker("someone", [])
+    for _ in range(30):
+        reply = await nlg.generate("utter_hello", tracker, "rest")
+        previous = tracker.events[-1].text if tracker.events else None
+        assert reply["text"] != previous
+        tracker.update(BotUttered(reply["text"], metadata={"utter_action": "utter_hello"}))
+
+
+async def test_a_single_variation_is_still_said_and_slots_are_filled():
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.events import BotUttered, SlotSet
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    nlg = TemplatedNaturalLanguageGenerator({"utter_only": [{"text": "you said {answer}"}]})
+    tracker = DialogueStateTracker("someone", [TextSlot("answer", mappings=[{}])])
+    tracker.update(SlotSet("answer", "the silence"))
+    tracker.update(BotUttered("you said the silence", metadata={"utter_action": "utter_only"}))
+    reply = await nlg.generate("utter_only", tracker, "rest")
+    assert reply["text"] == "you said the silence"

@@ -1,0 +1,61 @@
+import pytest
+
+from ember.core.safety_exchange import (
+    ABUSE_CONTACTS,
+    CRISIS_REPLY,
+    SAFE_REPLY,
+    SAFETY_QUESTION,
+    is_clear_no,
+    reply_after,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no", "nope", "no, i'm safe", "no. just really sad", "nothing like that", "i'm safe", "nah"],
+)
+def test_a_clear_no_is_a_no(text):
+    assert is_clear_no(text)
+    assert reply_after(SAFETY_QUESTION, "deny", text, []) == SAFE_REPLY
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("i don't know", "deny"),
+        ("sometimes", "nlu_fallback"),
+        ("maybe", "affirm"),
+        ("no... well kind of", "deny"),
+        ("not really sure", "deny"),
+        ("no but some nights i wish i was gone", "deny"),
+        ("yes", "affirm"),
+        ("ugh", "nlu_fallback"),
+    ],
+)
+def test_anything_short_of_a_clear_no_gets_the_crisis_reply(text, intent):
+    assert reply_after(SAFETY_QUESTION, intent, text, []) == CRISIS_REPLY
+
+
+def test_the_words_decide_whatever_the_reading():
+    no_but_sad = "no, nothing like that. i'm just really sad"
+    assert reply_after(SAFETY_QUESTION, "feeling_heartbroken", no_but_sad, []) == SAFE_REPLY
+
+
+def test_buttons_answer_with_their_intent():
+    assert reply_after(SAFETY_QUESTION, "deny", "/deny", []) == SAFE_REPLY
+    assert reply_after(SAFETY_QUESTION, "affirm", "/affirm", []) == CRISIS_REPLY
+
+
+def test_a_safety_message_after_the_question_keeps_its_own_rule():
+    assert reply_after(SAFETY_QUESTION, "crisis", "i want to die", []) is None
+
+
+def test_contacts_repeat_what_was_disclosed():
+    asked = ("request_crisis_contacts", "what was that number again")
+    assert reply_after("utter_abuse", *asked, ["abuse"]) == ABUSE_CONTACTS
+    assert reply_after("utter_abuse", *asked, ["abuse", "crisis"]) is None
+    assert reply_after(None, *asked, []) is None
+
+
+def test_other_turns_are_left_to_the_rules():
+    assert reply_after("utter_greet", "deny", "no", []) is None
