@@ -81,11 +81,11 @@ test-unit: $(STAMP) $(WEB_STAMP)
 	$(PY) -m pytest -m "not e2e and not model and not scaleout and not browser"
 
 test-nlu: $(MODEL)
-	$(RASA) test nlu --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
+	$(RASA) test nlu --domain domain --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
 	$(PY) -m tools.check_nlu_report results/nlu/intent_report.json --min-macro-f1 0.90
 
 test-core: $(MODEL)
-	$(RASA) test core --stories tests/stories -m $(MODEL) --out results/core \
+	$(RASA) test core --domain domain --stories tests/stories -m $(MODEL) --out results/core \
 		--fail-on-prediction-errors --no-plot
 
 # The conversation suite (tests/conversations, written by someone who had not read data/):
@@ -94,7 +94,7 @@ test-core: $(MODEL)
 CONVERSATION_TURNS_MIN ?= 0.95
 test-conversations: $(MODEL)
 	@rm -rf results/conversations && mkdir -p results
-	$(RASA) test core --e2e --stories tests/conversations -m $(MODEL) --out results/conversations \
+	$(RASA) test core --domain domain --e2e --stories tests/conversations -m $(MODEL) --out results/conversations \
 		--no-plot > results/conversations.log 2>&1 || { tail -20 results/conversations.log; exit 1; }
 	$(PY) -m tools.check_conversations results/conversations --min-turns $(CONVERSATION_TURNS_MIN)
 

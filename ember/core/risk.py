@@ -76,7 +76,7 @@ CRISIS_PATTERNS = _patterns(
     r"\bway of ending it\b|\b(?:ending|end) it (?:hurts|quick|painless)",
     r"\b(?:kill|end) me if i (?:took|take|drank|drink|swallow|swallowed)\b",
     r"\b(?:thinking|thought|think|thinks) (?:about|of|abt) (?:jumping|ending it|killing|dying|"
-    r"hanging|overdosing|cutting)\b",
+    r"hanging|overdosing|cutting)\b(?! (?:off|out|ties|contact|things|him|her|them)\b)",
     r"\bsh\b",
     r"\bsuicid\w*|\bself ?harm\w*|\bsh (?:again|relapse)",
     r"\brelapsed?\b.{0,30}\b(?:sh|self harm|cut)",
@@ -124,7 +124,7 @@ CRISIS_PATTERNS = _patterns(
     r"(?:and painless )?(?:way|method) to (?:go|die|do it|end)",
     r"\bquick and painless\b|\bso it doesn ?t hurt\b",
     r"\bhow (?:high|tall|far|deep)\b.{0,40}\b(?:bridge|building|roof|cliff|fall|drop|jump)\b",
-    r"\b(?:bridge|building|roof|cliff|balcony|height)\b.{0,30}\b(?:high|tall) enough\b",
+    r"\b(?:bridge|building|roof|cliff|balcony|height)s?\b.{0,30}\b(?:high|tall) enough\b",
     r"\b(?:jump|jumping|throw myself|step) (?:off|from|in front)\b",
     r"\b(?:nobody|no one) (?:would|will|could|can) stop me\b",
     r"\blook like an accident\b|\b(?:drive|crash|swerve) (?:my car )?(?:into|off)\b.{0,30}"
@@ -137,6 +137,32 @@ CRISIS_PATTERNS = _patterns(
     r"(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
     r"\bgoodbye (?:forever|for good)\b",
     r"\b(?:this is|consider this) (?:my )?(?:last|final)? ?goodbye\b",
+    # To no one in particular, or to Ember, a last message is a goodbye note.
+    r"\bthis (?:is|will be) my (?:last|final) (?:message|text|post)\b"
+    r"(?! (?:to|for) (?:him|her|them|my ex))",
+    r"\bdeath (?:is|sounds|seems|feels) (?:all|what|like|better|easier|peaceful)\b",
+    r"\b(?:don ?t|not|never) survive\b|\bstop my heart\b",
+    r"\bplanned (?:exactly |out )?how i m (?:going to|gonna) do it\b",
+    r"\bsleep and (?:never|not) wake up\b",
+    r"\bhow long (?:would|will|does|did) it take\b.{0,60}\b(?:pills|painkillers|tablets|eating|"
+    r"drinking|bleed|die|overdose)\b",
+    r"\b(?:pills|painkillers|tablets|paracetamol|meds)\b.{0,60}\bhow long (?:would|will|does) "
+    r"it take\b",
+    r"\b(?:whole|entire|full) (?:pack|bottle|box|packet) of (?:pills|painkillers|tablets|"
+    r"paracetamol|meds|sleeping pills)\b",
+    r"\b(?:tonight|today|tomorrow) (?:is|s) (?:when|the day|the night) i m (?:finally )?"
+    r"(?:doing|going to do|gonna do) it\b",
+    r"\b(?:rather|prefer to|d rather) (?:not be alive|be dead|not exist|not be here|die)\b",
+    r"\b(?:saving|stockpiling|hoarding|collecting) (?:up )?(?:my |some |all my )?"
+    r"(?:pills|tablets|meds|medication)\b",
+    r"\bon purpose\b.{0,40}\b(?:wouldn ?t|won ?t|not|never) wake\b"
+    r"|\bhoping i (?:wouldn ?t|won ?t|don ?t|would not) wake\b",
+    r"\b(?:driving|crashing|drive|crash) (?:my car )?into (?:a|the) "
+    r"(?:wall|tree|truck|lorry|river)\b",
+    r"\b(?:won ?t|don ?t think i ?ll|not going to|don ?t think i will) (?:still )?be "
+    r"(?:here|around|alive) (?:by|for|at|next|much|when)\b",
+    r"\bdon ?t see myself (?:making it|being here|being alive|alive|around)\b",
+    r"\b(?:end|take|ending|taking) (?:their|someone s|your|a person s) (?:own )?life\b",
     r"\b(?:wrote|written|writing) (?:a |my )?(?:goodbye )?(?:letters|notes?) (?:to|for)\b"
     rf"{TO_THEM}",
     r"\b(?:note|letter) for (?:\w+ ){0,2}to find\b",
@@ -184,6 +210,9 @@ UNCLEAR_PATTERNS = _patterns(
     r"\bwhat ?s the point(?: of (?:anything|it all|going on|trying))?\b",
     r"\b(?:i ?m|im|i am) (?:so )?done with (?:life|everything|it all)\b",
     r"\btired of (?:living|life|being alive|existing)\b",
+    r"\bnothing (?:matters|means anything) (?:anymore|any more|now)\b",
+    r"\bif i (?:was|were) (?:gone|not here|not around|dead)\b",
+    r"\b(?:don ?t|can ?t|cannot) see (?:any|a) (?:way (?:forward|out|through)|future|point)\b",
     r"\b(?:no one|nobody) would (?:notice|care|miss me) if i\b",
     r"\bfeel(?:s|ing)? like (?:i m )?dying\b|\bcould (?:just )?die without (?:him|her|them)\b",
     r"\b(?:sitting|standing|parked|waiting) .{0,20}\b(?:by|on|at|near) the (?:river|bridge|edge|"
@@ -235,6 +264,11 @@ SPELLINGS = {
     "lfe": "life",
     "tonite": "tonight",
     "nite": "night",
+    "hurtin": "hurting",
+    "nemore": "anymore",
+    "anymor": "anymore",
+    "b": "be",
+    "2": "to",
 }
 RISK_WORDS = (
     "suicide",
@@ -263,12 +297,31 @@ RISK_WORDS = (
 # `unclear_risk` on its own must be very sure, since asking is heavy for someone who is sad.
 TRUST_CRISIS = 0.6
 ASK_ABOUT_CRISIS = 0.4
-TRUST_UNCLEAR = 0.9
+TRUST_UNCLEAR = 0.5
+# A confident `crisis` from the classifier with none of these words leads to asking rather
+# than the full crisis reply: it learned that "goodbye", "gone" and "done" often come with
+# risk, and a breakup uses them all. Coded risk without these words has its own patterns.
+RISK_VOCABULARY = re.compile(
+    r"\b(?:die|died|dying|dead|death|kill\w*|suicid\w*|end (?:it(?! with)|my|everything|all)|"
+    r"ending it(?! with)|alive|live|living|my life|this life|hurt (?:myself|me)|harm\w*|pills?|"
+    r"overdos\w*|jump\w*|bridge|"
+    r"exist\w*|anymore|not be here|burden|better off|unaliv\w*|kms|ctb|sleep|wake|disappear\w*|"
+    r"forever|point|give up|giving up|blade|rope|gun|bleed\w*|scars?|meds|tablets?)\b"
+)
+
+
+# "endin", "cuttin", "thinkin": the dropped g of texting, put back on the words that matter.
+DROPPED_G = frozenset(
+    "ending cutting thinking killing dying hurting taking jumping planning hoping wanting "
+    "going living starving bleeding overdosing hanging".split()
+)
 
 
 def _respell(token: str) -> str:
     if token in SPELLINGS:
         return SPELLINGS[token]
+    if token.endswith("in") and token + "g" in DROPPED_G:
+        return token + "g"
     if len(token) >= 6 and token not in RISK_WORDS:
         cutoff = 0.85 if len(token) >= 7 else 0.88
         close = difflib.get_close_matches(token, RISK_WORDS, n=1, cutoff=cutoff)
@@ -328,9 +381,14 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     if figure_of_speech and risk is Risk.NONE:
         # "is there a suicide hotline?" keeps its reading: a request for the contacts.
         return calmer if top in (CRISIS_INTENT, UNCLEAR_INTENT) else None
-    if top == CRISIS_INTENT and confidence[CRISIS_INTENT] >= TRUST_CRISIS:
-        return None
-    if risk is Risk.UNCLEAR or confidence.get(CRISIS_INTENT, 0.0) >= ASK_ABOUT_CRISIS:
+    crisis = confidence.get(CRISIS_INTENT, 0.0)
+    about_risk = RISK_VOCABULARY.search(normalised) is not None
+    if top == CRISIS_INTENT:
+        if crisis >= TRUST_CRISIS:
+            return None if about_risk else UNCLEAR_INTENT
+        # A weak crisis reading: ask when the words touch on risk or it is not that weak.
+        return UNCLEAR_INTENT if about_risk or crisis >= ASK_ABOUT_CRISIS else calmer
+    if risk is Risk.UNCLEAR or crisis >= ASK_ABOUT_CRISIS:
         return UNCLEAR_INTENT
     if top == UNCLEAR_INTENT and confidence[UNCLEAR_INTENT] < TRUST_UNCLEAR:
         return calmer

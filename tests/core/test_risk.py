@@ -70,8 +70,14 @@ def test_a_pattern_wins_over_any_classifier_decision():
     assert decide("kms", ranking(greet=0.9, crisis=0.01)) == "crisis"
 
 
-def test_a_confident_classifier_is_trusted_without_a_pattern():
-    assert decide("i am so tired of all of it", ranking(crisis=TRUST_CRISIS)) is None
+def test_a_confident_classifier_is_trusted_without_a_pattern_when_the_words_touch_on_risk():
+    assert decide("i am so tired of living like this", ranking(crisis=TRUST_CRISIS)) is None
+
+
+def test_a_confident_classifier_without_any_word_of_risk_leads_to_asking():
+    # "goodbye to us", "she's gone", "it's done": a breakup's words, often learned with risk.
+    for text in ("i wrote goodbye to us in my journal", "i am so tired of all of it"):
+        assert decide(text, ranking(crisis=0.93, share_reflection=0.07)) == "unclear_risk"
 
 
 def test_an_unsure_classifier_leads_to_asking():
@@ -95,3 +101,51 @@ def test_a_figure_of_speech_is_never_crisis_even_if_the_classifier_says_so():
 
 def test_normalise_folds_case_accents_and_punctuation():
     assert normalise("  I’M   Sùicidal!!  ") == "i m suicidal"
+
+
+def test_a_weak_crisis_reading_asks_when_the_words_touch_on_risk_and_otherwise_steps_aside():
+    weak = ranking(crisis=0.32, feeling_heartbroken=0.19)
+    assert decide("living like this hurts so much", weak) == "unclear_risk"
+    assert decide("the spark is gone but i still care about him", weak) == "feeling_heartbroken"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to end it with him",
+        "i need to cut contact",
+        "he wants to end it tonight",
+        "i finally sent him my last text",
+        "i wrote letters to him i never sent",
+        "i gave away all my stuff he bought me",
+        "i'm thinking of cutting off his friends too",
+        "a final goodbye to us",
+    ],
+)
+def test_breakup_language_is_not_crisis_in_its_words(text):
+    assert assess(text) is Risk.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is my last message, goodbye",
+        "thinkin bout endin it all",
+        "i keep cuttin again",
+        "which bridges near me are tall enough",
+        "i've been saving up my pills",
+        "i wrote letters to my family",
+        "i gave away my dog",
+    ],
+)
+def test_risk_said_in_other_words_is_crisis(text):
+    assert assess(text) is Risk.CRISIS
+
+
+def test_feeling_like_dying_is_asked_about():
+    assert assess("i feel like dying without him") is Risk.UNCLEAR
+
+
+def test_a_request_for_the_suicide_hotline_keeps_its_reading():
+    asked = ranking(request_crisis_contacts=0.8, crisis=0.1)
+    assert decide("is there a suicide hotline?", asked) is None
