@@ -85,7 +85,7 @@ test-nlu: $(MODEL)
 	$(PY) -m tools.check_nlu_report results/nlu/intent_report.json --min-macro-f1 0.90
 
 test-core: $(MODEL)
-	$(RASA) test core --domain domain --stories tests/stories -m $(MODEL) --out results/core \
+	$(RASA) test core --stories tests/stories -m $(MODEL) --out results/core \
 		--fail-on-prediction-errors --no-plot
 
 # The conversation suite (tests/conversations, written by someone who had not read data/):
@@ -94,7 +94,7 @@ test-core: $(MODEL)
 CONVERSATION_TURNS_MIN ?= 0.95
 test-conversations: $(MODEL)
 	@rm -rf results/conversations && mkdir -p results
-	$(RASA) test core --domain domain --e2e --stories tests/conversations -m $(MODEL) --out results/conversations \
+	$(RASA) test core --e2e --stories tests/conversations -m $(MODEL) --out results/conversations \
 		--no-plot > results/conversations.log 2>&1 || { tail -20 results/conversations.log; exit 1; }
 	$(PY) -m tools.check_conversations results/conversations --min-turns $(CONVERSATION_TURNS_MIN)
 

@@ -73,7 +73,7 @@ def main(argv: list | None = None) -> int:
         if rendered != current:
             print(f"{RENDERED} is out of date with helplines.yml: run `make helplines`.")
             return 1
-        print(f"{RENDERED.name} matches helplines.yml.")
+        print(f"domain/{RENDERED.name} matches resources/helplines.yml.")
         return 0
     RENDERED.write_text(rendered, encoding="utf-8")
     where = RENDERED.relative_to(DOMAIN_DIR.parent)

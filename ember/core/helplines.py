@@ -299,60 +299,58 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
             )
         )
     local = "call your local emergency number"
-    for code, ask, buttons_or_none in ((ELSEWHERE, "", None), (None, ASK_WHERE, buttons)):
-        directories_intro = ELSEWHERE_NOTE if code else "These directories list free, confidential"
+    # Two variations without numbers: "somewhere else" (never asked again: it would loop) and
+    # a country not known yet (asked, with the country buttons).
+    elsewhere = f"{ELSEWHERE_NOTE}\n{directories}"
+    unknown: list[tuple[str | None, dict[str, str], list | None]] = [
+        (
+            ELSEWHERE,
+            {"crisis": elsewhere, "abuse": elsewhere, "support": elsewhere, "ask": ""},
+            None,
+        ),
+        (
+            None,
+            {
+                "crisis": f"These directories list free, confidential crisis lines in your "
+                f"country:\n{directories}",
+                "abuse": f"These directories can point you to support where you live:\n"
+                f"{directories}",
+                "support": f"These directories list free, confidential support lines in your "
+                f"country:\n{directories}",
+                "ask": f"\n\n{ASK_WHERE}",
+            },
+            buttons,
+        ),
+    ]
+    for condition, lines, country_buttons_or_none in unknown:
         crisis.append(
             _variation(
                 f"{CRISIS_OPENING}\n\nIf you might act on these thoughts, or you are in danger "
-                f"right now, {local}.\n\n"
-                + (
-                    f"{ELSEWHERE_NOTE}\n"
-                    if code
-                    else f"{directories_intro} crisis lines in your country:\n"
-                )
-                + f"{directories}\n\n{CRISIS_CLOSING}"
-                + (f"\n\n{ask}" if ask else ""),
-                code,
-                buttons=buttons_or_none,
+                f"right now, {local}.\n\n{lines['crisis']}\n\n{CRISIS_CLOSING}{lines['ask']}",
+                condition,
+                buttons=country_buttons_or_none,
             )
         )
         abuse.append(
             _variation(
                 f"{ABUSE_OPENING}\n\nIf you are in danger right now, {local}.\n\n"
-                + (
-                    f"{ELSEWHERE_NOTE}\n"
-                    if code
-                    else "These directories can point you to support where you live:\n"
-                )
-                + f"{directories}\n\n{ABUSE_CLOSING}"
-                + (f"\n\n{ask}" if ask else ""),
-                code,
-                buttons=buttons_or_none,
+                f"{lines['abuse']}\n\n{ABUSE_CLOSING}{lines['ask']}",
+                condition,
+                buttons=country_buttons_or_none,
             )
         )
         contacts.append(
             _variation(
-                (
-                    f"{ELSEWHERE_NOTE}\n"
-                    if code
-                    else f"{directories_intro} support lines in your country:\n"
-                )
-                + f"{directories}\nIn an emergency, {local}."
-                + (f"\n\n{ask}" if ask else ""),
-                code,
-                buttons=buttons_or_none,
+                f"{lines['support']}\nIn an emergency, {local}.{lines['ask']}",
+                condition,
+                buttons=country_buttons_or_none,
             )
         )
         safety_question.append(
             _variation(
                 f"{SAFETY_QUESTION}\n\nIf you are, you don't have to hold them alone. "
-                + (
-                    f"{ELSEWHERE_NOTE}\n"
-                    if code
-                    else "These directories list free, confidential crisis lines in your country:\n"
-                )
-                + f"{directories}\nIf you are in danger, {local}.",
-                code,
+                f"{lines['crisis']}\nIf you are in danger, {local}.",
+                condition,
                 buttons=SAFETY_ANSWERS,
             )
         )
@@ -360,7 +358,7 @@ def render_responses(helplines: Helplines) -> dict[str, list[dict]]:
             _variation(
                 f"{PROFESSIONALS_QUESTION}\n{directories}\nIn an emergency, {local}.\n\n"
                 f"{PROFESSIONALS_ASK}",
-                code,
+                condition,
             )
         )
     return {
