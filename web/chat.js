@@ -33,8 +33,9 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  // The browser's language region ("en-GB" -> GB) is a setting the person chose, not tracking;
-  // they can change it in the contacts panel.
+  // The browser's language region ("en-GB" -> GB) says little about where someone is (an
+  // en-US browser in Lagos): it is only offered as one button in the contacts panel, never
+  // used until the person chooses it.
   function localeCountry() {
     for (const tag of navigator.languages || [navigator.language]) {
       const match = /-([A-Za-z]{2})\b/.exec(tag || "");
@@ -48,7 +49,7 @@
     state.conversation = newConversationId();
     saveState();
   }
-  function country() { return state.country || localeCountry(); }
+  function country() { return state.country || null; }
 
   // ---- rendering -------------------------------------------------------------------------
 
@@ -288,6 +289,7 @@
   const contacts = $("contacts");
   const crisisButton = $("crisis-button");
   const countrySelect = $("country-select");
+  const countryGuess = $("country-guess");
 
   async function showContacts() {
     const code = country() || "";
@@ -300,6 +302,13 @@
       body.countries.map((each) => new Option(each.name, each.code)));
     countrySelect.replaceChildren(...options);
     countrySelect.value = body.country || "";
+    const guess = localeCountry();
+    const guessed = body.countries.find((each) => each.code === guess);
+    countryGuess.hidden = Boolean(state.country) || !guessed;
+    if (guessed) {
+      countryGuess.textContent = `I'm in ${guessed.name}`;
+      countryGuess.dataset.code = guessed.code;
+    }
   }
 
   async function openContacts() {
@@ -325,11 +334,13 @@
   contacts.addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeContacts();
   });
-  countrySelect.addEventListener("change", () => {
-    state.country = countrySelect.value || null;
+  function chooseCountry(code) {
+    state.country = code || null;
     saveState();
     showContacts();
-  });
+  }
+  countrySelect.addEventListener("change", () => chooseCountry(countrySelect.value));
+  countryGuess.addEventListener("click", () => chooseCountry(countryGuess.dataset.code));
 
   // ---- composer --------------------------------------------------------------------------
 

@@ -196,6 +196,7 @@ def create_app(rasa_url: str, token: str) -> Sanic:
                 "countries": [
                     {"code": each, "name": COUNTRY_NAMES.get(each, each)}
                     for each in app.ctx.contacts
+                    if each in COUNTRY_NAMES
                 ],
             }
         )
