@@ -144,6 +144,7 @@ CRISIS_PATTERNS = _patterns(
     r"\b(?:don ?t|not|never) survive\b|\bstop my heart\b",
     r"\bplanned (?:exactly |out )?how i m (?:going to|gonna) do it\b",
     r"\bsleep and (?:never|not) wake up\b",
+    r"\bmight as well (?:die|be dead|not be here|not exist|follow|end it|go too)\b",
     r"\bhow long (?:would|will|does|did) it take\b.{0,60}\b(?:pills|painkillers|tablets|eating|"
     r"drinking|bleed|die|overdose)\b",
     r"\b(?:pills|painkillers|tablets|paracetamol|meds)\b.{0,60}\bhow long (?:would|will|does) "

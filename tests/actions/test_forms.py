@@ -103,53 +103,43 @@ def test_every_validator_is_named_after_a_form_in_the_domain(domain):
         assert validator.name() in domain["actions"]
 
 
-@pytest.mark.parametrize(
-    "text, intent",
-    [
-        ("i can't control what he does", "help"),
-        ("i want to journal more instead of scrolling", "request_journal_prompt"),
-        ("not knowing why he left", "ask_why_they_ran"),
-        ("thanks to him i've stopped trusting myself", "thank"),
-        ("i want to stop checking his page", "stop"),
-    ],
-)
-async def test_an_answer_misread_as_an_interruption_is_kept_as_the_answer(
-    text, intent, dispatcher, domain
-):
-    # The slot mapping skipped it for its intent: no candidate, only the message.
-    tracker = make_tracker(
+def waiting_for_within_reach(text, intent):
+    """The acceptance reflection waiting on its third question; the slot mapping skipped the
+    message for its intent, so there is no candidate, only the message."""
+    return make_tracker(
         slots={"within_reach": None, "requested_slot": "within_reach"},
         events=[{"event": "user", "text": text}],
         intent=intent,
         text=text,
         active_loop="acceptance_form",
     )
-    events = await ValidateAcceptanceForm().run(dispatcher, tracker, domain)
-    assert as_dict(events)["within_reach"] == text
 
 
+# An answer misread as an interruption is kept as the answer; a real interruption fills
+# nothing, so the form is rejected and the interruption rules answer it.
 @pytest.mark.parametrize(
-    "text, intent",
+    "text, intent, kept",
     [
-        ("give me a journal prompt", "request_journal_prompt"),
-        ("thank you", "thank"),
-        ("can we stop", "stop"),
-        ("why did he run?", "ask_why_they_ran"),
-        ("that he is gone and i want to die", "crisis"),
+        ("i can't control what he does", "help", True),
+        ("i want to journal more instead of scrolling", "request_journal_prompt", True),
+        ("not knowing why he left", "ask_why_they_ran", True),
+        ("thanks to him i've stopped trusting myself", "thank", True),
+        ("i want to stop checking his page", "stop", True),
+        ("give me a journal prompt", "request_journal_prompt", False),
+        ("thank you", "thank", False),
+        ("can we stop", "stop", False),
+        ("why did he run?", "ask_why_they_ran", False),
+        ("that he is gone and i want to die", "crisis", False),
     ],
 )
-async def test_a_real_interruption_fills_nothing_so_the_rules_answer_it(
-    text, intent, dispatcher, domain
+async def test_a_message_interrupts_only_when_its_words_say_so(
+    text, intent, kept, dispatcher, domain
 ):
-    tracker = make_tracker(
-        slots={"within_reach": None, "requested_slot": "within_reach"},
-        events=[{"event": "user", "text": text}],
-        intent=intent,
-        text=text,
-        active_loop="acceptance_form",
+    events = await ValidateAcceptanceForm().run(
+        dispatcher, waiting_for_within_reach(text, intent), domain
     )
-    events = await ValidateAcceptanceForm().run(dispatcher, tracker, domain)
-    assert "within_reach" not in as_dict(events)
+    assert as_dict(events).get("within_reach") == (text if kept else None)
+    assert ("within_reach" in as_dict(events)) is kept
 
 
 async def test_an_answer_that_says_nothing_yet_is_asked_again_gently_once(dispatcher, domain):
