@@ -340,7 +340,11 @@
     showContacts();
   }
   countrySelect.addEventListener("change", () => chooseCountry(countrySelect.value));
-  countryGuess.addEventListener("click", () => chooseCountry(countryGuess.dataset.code));
+  countryGuess.addEventListener("click", () => {
+    chooseCountry(countryGuess.dataset.code);
+    // The button hides itself: keep the keyboard inside the panel.
+    countrySelect.focus();
+  });
 
   // ---- composer --------------------------------------------------------------------------
 

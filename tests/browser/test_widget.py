@@ -89,15 +89,15 @@ def test_html_in_messages_is_shown_as_text_and_never_run(new_chat, domain):
     chat = new_chat().open()
     # The safety plan says the person's own answers back, so HTML reaches Ember's messages too.
     chat.say("/request_safety_plan")
-    chat.say(XSS_IMAGE)
-    chat.say(XSS_SCRIPT)
-    chat.say("go to my sister's place")
+    answers = [XSS_IMAGE, XSS_SCRIPT, "the gym", "my sister", "my gp", "go to my sister's place"]
+    for answer in answers:
+        chat.say(answer)
 
     def check():
-        assert chat.user_texts()[-3:] == [XSS_IMAGE, XSS_SCRIPT, "go to my sister's place"]
+        assert chat.user_texts()[-6:] == answers
         summary = "\n".join(chat.bot_texts())
-        assert f"Reasons to stay: {XSS_IMAGE}" in summary
-        assert f"People to reach: {XSS_SCRIPT}" in summary
+        assert f"Warning signs: {XSS_IMAGE}" in summary
+        assert f"Things I can do on my own: {XSS_SCRIPT}" in summary
         assert chat.page.locator("#log img, #log script").count() == 0
 
     check()

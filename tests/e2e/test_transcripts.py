@@ -98,7 +98,7 @@ def test_a_real_conversation_becomes_a_story_the_retrained_model_replays(ember, 
     )
     run(
         [
-            RASA,
+            *RASA,
             "test",
             "core",
             "--stories",

@@ -76,7 +76,7 @@ def test_checked_conversations_become_stories_with_what_ember_predicts(stories):
         {"action": "utter_offer_paths"},
     ]
     assert steps_of(stories, "checking_their_profile")[-1] == {"action": "utter_offer_boundary"}
-    assert steps_of(stories, "they_blocked_me")[-1] == {"action": "utter_reflection_heard"}
+    assert steps_of(stories, "they_blocked_me")[-1] == {"action": "utter_offer_after_urge"}
 
 
 def test_turns_to_review_are_flagged_with_context_and_left_out(stories, report):
