@@ -145,6 +145,10 @@ CRISIS_PATTERNS = _patterns(
     r"\bplanned (?:exactly |out )?how i m (?:going to|gonna) do it\b",
     r"\bsleep and (?:never|not) wake up\b",
     r"\bmight as well (?:die|be dead|not be here|not exist|follow|end it|go too)\b",
+    r"\b(?:i m|im|i am) (?:on|at|up on) (?:the )?(?:roof|edge|top of|ledge|tracks|railway|cliff)"
+    r"\b.{0,40}\b(?:looking down|right now|tonight|about to)\b",
+    r"\b(?:quick|quickest|fastest|easiest|painless|best) (?:way|method) to (?:make )?"
+    r"(?:it all|everything) (?:stop|end)\b",
     r"\bhow long (?:would|will|does|did) it take\b.{0,60}\b(?:pills|painkillers|tablets|eating|"
     r"drinking|bleed|die|overdose)\b",
     r"\b(?:pills|painkillers|tablets|paracetamol|meds)\b.{0,60}\bhow long (?:would|will|does) "
