@@ -25,6 +25,7 @@ CRISIS_INTENT = "crisis"
 UNCLEAR_INTENT = "unclear_risk"
 FALLBACK_INTENT = "nlu_fallback"
 # Intents whose reply is crisis contacts: never the "calmer" reading of a figure of speech.
+ABUSE_INTENT = "abuse"
 RISK_INTENTS = frozenset({CRISIS_INTENT, UNCLEAR_INTENT, "request_crisis_contacts"})
 
 
@@ -322,6 +323,40 @@ DROPPED_G = frozenset(
 )
 
 
+# Abuse said in passing: the other person hurting, threatening, tracking, stalking or
+# controlling the one who writes. The other person is the subject, so a person describing
+# their own checking ("i keep checking his location") is not read as abused.
+_THEM = r"(?:he|she|they|my ex|my partner|my husband|my wife|my boyfriend|my girlfriend|my twin)"
+ABUSE_PATTERNS = _patterns(
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:hit|hits|slapped|slaps|punched|punches|kicked|kicks|choked|"
+    r"chokes|strangled|shoved|shoves|pushed me|grabbed|grabs|beat|beats|spat on|threw \w+ at) ?"
+    r"(?:me|my)\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:threatened|threatens|threatening) (?:to|me)\b",
+    rf"\b{_THEM} (?:said|says|told me|warned me|swore) (?:that )?(?:he|she|they) (?:d|ll|would|"
+    r"will|"
+    r"is going to|are going to) (?:hurt|kill|find|ruin|destroy|hit) me\b",
+    r"\b(?:tracker|gps|tracking app|spy app|airtag) (?:on|in|under) my\b|\bfound a tracker\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:tracks|tracked|tracking|reads|read|checks|goes through|"
+    r"monitors) "
+    r"(?:my (?:phone|messages|texts|location|emails|email|accounts)|where i am)\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:turns up|turned up|turning up|shows up|showed up|showing up|"
+    r"waits|waiting|sits) (?:outside|at) my\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:follows|followed|following) me\b",
+    r"\b(?:calling|texting|messaging) (?:me )?from (?:new|different|other|fake) (?:numbers|"
+    r"accounts)\b",
+    r"\b(?:photos|pictures|pics) of my (?:house|flat|front door|car|window|street)\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:won ?t|doesn ?t|does not|will not) let me (?:see|go|leave|talk|"
+    r"have|"
+    r"work|use)\b",
+    r"\bi (?:have|need) to ask (?:him|her|them) (?:before|if|whether) i\b",
+    rf"\b{_THEM} (?:\w+ ){{0,2}}(?:changed|took|controls|takes|keeps) (?:the |my |all my |"
+    r"all the )?"
+    r"(?:passwords|money|bank|card|phone|keys|passport|wages)\b",
+    r"\b(?:scared|afraid|terrified|frightened) of (?:him|her|them|what (?:he|she|they) (?:ll|will|"
+    r"might|would) do)\b",
+)
+
+
 def _respell(token: str) -> str:
     if token in SPELLINGS:
         return SPELLINGS[token]
@@ -378,6 +413,8 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     risk = _assess_normalised(normalised)
     if risk is Risk.CRISIS:
         return CRISIS_INTENT
+    if any(pattern.search(normalised) for pattern in ABUSE_PATTERNS):
+        return ABUSE_INTENT
     confidence = {entry["name"]: entry["confidence"] for entry in ranking}
     classified = [e["name"] for e in ranking if e["name"] != FALLBACK_INTENT]
     top = classified[0] if classified else None

@@ -149,3 +149,32 @@ def test_feeling_like_dying_is_asked_about():
 def test_a_request_for_the_suicide_hotline_keeps_its_reading():
     asked = ranking(request_crisis_contacts=0.8, crisis=0.1)
     assert decide("is there a suicide hotline?", asked) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm scared of him",
+        "he checks my location all the time",
+        "she said she'd hurt me if i told anyone",
+        "he won't let me see my friends",
+        "found a tracker under my car",
+        "she keeps turning up outside my flat",
+        "he slapped me last night",
+    ],
+)
+def test_abuse_said_in_passing_is_read_as_abuse(text):
+    assert decide(text, ranking(share_reflection=0.6)) == "abuse"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep checking his location",
+        "he said he needs space",
+        "she says she still loves me but needs time",
+        "i'm scared i'll never love anyone again",
+    ],
+)
+def test_what_they_said_or_what_i_do_is_not_abuse(text):
+    assert decide(text, ranking(share_reflection=0.6)) is None
