@@ -24,7 +24,6 @@ The featurizer gives every message the two kinds of dense features Rasa expects:
 from __future__ import annotations
 
 import hashlib
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,8 +45,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
-
-logger = logging.getLogger(__name__)
 
 EMBEDDING_SIZE = 384
 # sentence-transformers' max_seq_length for this model: longer texts are truncated. Ember's
@@ -77,7 +74,7 @@ def _sha256(path: Path) -> str:
 
 class SentenceEncoder:
     """The tokenizer and the ONNX session. Build it with `shared_encoder`, not directly:
-    the session holds about 100 MB, and every featurizer in a process shares one."""
+    with onnxruntime it takes about 170 MB, and every featurizer in a process shares one."""
 
     def __init__(self, model_path: Path, model_sha256: str, threads: int) -> None:
         import onnxruntime
