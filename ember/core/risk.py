@@ -146,6 +146,10 @@ CRISIS_PATTERNS = _patterns(
     r"\bplanned (?:exactly |out )?how i m (?:going to|gonna) do it\b",
     r"\bsleep and (?:never|not) wake up\b",
     r"\bmight as well (?:die|be dead|not be here|not exist|follow|end it|go too)\b",
+    r"\b(?:last|final) time i ?(?:ll| will) (?:ever )?(?:talk to|speak to|see|message|"
+    r"bother) (?:anyone|anybody|you|everyone|any of you)\b",
+    r"\b(?:won ?t|will not|never) (?:ever )?(?:have|need) to (?:worry about|deal with|see|"
+    r"hear from|put up with) me (?:again|anymore|any more)\b",
     r"\b(?:i m|im|i am) (?:on|at|up on) (?:the )?(?:roof|edge|top of|ledge|tracks|railway|cliff)"
     r"\b.{0,40}\b(?:looking down|right now|tonight|about to)\b",
     r"\b(?:quick|quickest|fastest|easiest|painless|best) (?:way|method) to (?:make )?"
@@ -200,7 +204,12 @@ FIGURES_OF_SPEECH = _patterns(
     r"\b(?:dead|dying) (?:tired|end)\b|\bdied laughing\b",
     r"\b(?:phone|battery|laptop|plant|car|conversation|chat|vibe|wifi)s? (?:is |was |just )?"
     r"(?:dead|died|dying)\b",
-    r"\bkill (?:for|it|the vibe|time)\b",
+    r"\bkill(?:ing)? (?:for|it|the vibe|time)\b",
+    r"\b(?:heels|shoes|boots|feet|back|head|legs|neck|knees|hangover) (?:are|is) killing me\b"
+    r"|\bkilling my (?:feet|back|head|legs|neck|knees|vibe|mood)\b",
+    r"\b\w*(?:plants?|flowers?|batter(?:y|ies)|phones?|laptops?|cars?) "
+    r"(?:are |is |was |were |keep |"
+    r"keeps )?(?:dead|died|dying)\b|\bvibe (?:\w+ )?(?:died|dead|dying)\b",
     # Said of grief, not of a plan (domain notes): the classifier still reads the rest.
     r"\bdead inside\b",
     r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",

@@ -245,7 +245,8 @@ def test_every_held_out_and_training_file_is_found_and_a_missing_folder_is_fine(
     write(tmp_path / "tests/nlu/test_nlu.yml", "nlu:\n- intent: a\n  examples: |\n    - one\n")
     write(tmp_path / "tests/safety/crisis_phrasings.yml", "crisis:\n  - two\n")
     write(tmp_path / "tests/safety/fresh_abuse_sets.yml", "abuse:\n  - three\n")
-    write(tmp_path / "tests/stories/test_s.yml", "stories:\n- story: s\n  steps:\n  - user: four\n")
+    story = "stories:\n- story: s\n  steps:\n  - user: four of us here\n  - user: yes\n"
+    write(tmp_path / "tests/stories/test_s.yml", story)
     write(tmp_path / "data/nlu/a.yml", "nlu:\n- intent: a\n  examples: |\n    - five\n")
     write(tmp_path / "data/nlu/more/b.yml", "nlu:\n- intent: b\n  examples: |\n    - six\n")
 
@@ -254,10 +255,12 @@ def test_every_held_out_and_training_file_is_found_and_a_missing_folder_is_fine(
         ("one", "tests/nlu/test_nlu.yml"),
         ("two", "tests/safety/crisis_phrasings.yml"),
         ("three", "tests/safety/fresh_abuse_sets.yml"),
-        ("four", "tests/stories/test_s.yml"),
+        # "yes": a dialogue turn of three words or fewer is formulaic and not checked.
+        ("four of us here", "tests/stories/test_s.yml"),
     ]
-    write(tmp_path / "tests/conversations/c.yml", "stories:\n- story: c\n  steps:\n  - user: 7\n")
-    assert heldout_examples(tmp_path)[-1] == Example("7", "tests/conversations/c.yml")
+    conversation = "stories:\n- story: c\n  steps:\n  - user: 7 days no reply\n"
+    write(tmp_path / "tests/conversations/c.yml", conversation)
+    assert heldout_examples(tmp_path)[-1] == Example("7 days no reply", "tests/conversations/c.yml")
     assert [e.text for e in training_examples(tmp_path)] == ["five", "six"]
 
 
