@@ -98,10 +98,11 @@ def test_fear_of_him_is_abuse_then_ember_asks_if_they_are_safe_and_repeats_the_a
     assert "0808 2000 247" in again and "116 123" not in again
 
 
-def test_somewhere_else_gets_directories_and_no_loop(ember):
+@pytest.mark.parametrize("where", ['/inform_country{"country":"other"}', "i'm in brazil"])
+def test_somewhere_else_gets_directories_and_no_loop(ember, where):
     me = someone()
     ember.say(me, "i want to kill myself")
-    replies = ember.say(me, '/inform_country{"country":"other"}')
+    replies = ember.say(me, where)
     assert "findahelpline.com" in texts(replies)
     assert not any("inform_country" in payload for payload in buttons(replies))
 
