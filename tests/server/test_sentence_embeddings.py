@@ -141,3 +141,13 @@ def test_scale_multiplies_every_feature():
 def test_bad_configuration_is_refused(config):
     with pytest.raises(InvalidConfigException):
         SentenceEmbeddingFeaturizer(config, "embeddings")
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_an_empty_or_blank_message_gets_features_of_the_same_width(text):
+    # Without them the classifier, which stacks every featurizer's columns, fails on it.
+    [message] = featurized(text)
+    sequence, sentence = dense(message)
+    assert sentence.shape == (1, 384) and sequence.shape[1] == 384
+    if not text:
+        assert not sentence.any()

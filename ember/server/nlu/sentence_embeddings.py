@@ -39,6 +39,7 @@ from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -243,6 +244,17 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 for message in messages
                 if message.get(attribute) and message.get(TOKENS_NAMES[attribute])
             ]
+            # An empty or blank message still needs features of the same width, or the
+            # classifier fails on it; an embedding of nothing is zero.
+            for message in messages:
+                if attribute == TEXT and message not in todo and isinstance(message.get(TEXT), str):
+                    tokens = message.get(TOKENS_NAMES[attribute]) or []
+                    self.add_features_to_message(
+                        sequence=np.zeros((len(tokens), EMBEDDING_SIZE), dtype=np.float32),
+                        sentence=np.zeros((1, EMBEDDING_SIZE), dtype=np.float32),
+                        attribute=attribute,
+                        message=message,
+                    )
             # Sorting by length keeps padding, and so wasted work, small within a batch.
             todo.sort(key=lambda message: len(message.get(attribute)))
             size = self._config["batch_size"]

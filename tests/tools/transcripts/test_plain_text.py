@@ -84,7 +84,7 @@ def test_turns_to_review_are_flagged_with_context_and_left_out(stories, report):
     assert "**unmatched bot turn**" in report or "**differs from Ember**" in report
     assert "Have you tried sending her flowers?" in report
     assert "**low confidence**: labelled" in report
-    assert "→ user: purple elephants over the motorway" in report
+    assert "→ user: asdkjh qwe zzk" in report
     assert "**reflection**: acceptance_form starts here" in report
     assert "lanternfest" not in report  # a reflection answer, even as context
 
@@ -97,5 +97,5 @@ def test_crisis_conversations_are_skipped_without_their_words(project, report):
 
 def test_examples_below_the_threshold_are_not_added(project):
     nlu = (project / "data" / "nlu" / "imported.yml").read_text()
-    assert "purple elephants" not in nlu
+    assert "asdkjh" not in nlu
     assert "i keep checking her instagram every hour" in nlu
