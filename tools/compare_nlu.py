@@ -12,7 +12,12 @@ trainings at once on the project's 2 cores):
   (tools/conversation_intents.py), parsed in-process through `Agent.parse_message`;
 - latency: p50 and p95 of `Agent.parse_message` in-process, after a warm-up, over the held-out
   texts (the median of a few rounds);
-- memory: resident set size of a fresh process right after `Agent.load`.
+- memory: resident set size of a fresh process right after `Agent.load`;
+- safety: on the crisis sets that `make evaluate` reads (tests/safety), the share of crisis
+  phrasings whose intent brings the crisis contacts (`make test` requires all of them), and
+  the share of non-crisis distress read as a crisis or an unclear risk. The safety net's
+  thresholds read the classifier's confidences, so a classifier that reads intents better
+  can still be worse here.
 
 The measuring runs in a fresh process per candidate (`--measure`), so that one candidate's
 libraries and models do not count against the next. Training is seeded (the classifiers'
@@ -160,6 +165,7 @@ def measure(model: Path) -> dict[str, Any]:
 
     import ember.server  # noqa: F401 - Ember's patches, as in the server
     from tools import conversation_intents
+    from tools.evaluate import ALARM_INTENTS, CONTACT_INTENTS, CRISIS_SETS
 
     configure_structlog(logging.WARNING)
     agent = Agent.load(str(model))
@@ -167,9 +173,14 @@ def measure(model: Path) -> dict[str, Any]:
 
     cases = conversation_intents.turns()
     texts = [example.get("text") for example in load_data(str(HELD_OUT)).training_examples]
+    sets = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in CRISIS_SETS]
+    crisis = [text for one in sets for group in one["crisis"].values() for text in group]
+    not_crisis = [text for one in sets for group in one["not_crisis"].values() for text in group]
 
     async def figures() -> dict[str, Any]:
         predicted = await conversation_intents.predicted_intents(agent, [c.text for c in cases])
+        crisis_intents = await conversation_intents.predicted_intents(agent, crisis)
+        other_intents = await conversation_intents.predicted_intents(agent, not_crisis)
         for text in texts[:WARM_UP]:
             await agent.parse_message(text)
         rounds = []
@@ -185,6 +196,8 @@ def measure(model: Path) -> dict[str, Any]:
                 [case.intent for case in cases], predicted
             ),
             "conversation_turns": len(cases),
+            "crisis_recall": sum(i in CONTACT_INTENTS for i in crisis_intents) / len(crisis),
+            "false_alarms": sum(i in ALARM_INTENTS for i in other_intents) / len(not_crisis),
             "p50_ms": statistics.median(p50 for p50, _ in rounds),
             "p95_ms": statistics.median(p95 for _, p95 in rounds),
             "measuring_load_average": os.getloadavg()[0],
@@ -201,6 +214,8 @@ def table(rows: list[dict[str, Any]]) -> str:
                 row["macro_f1"],
                 row["accuracy"],
                 row["conversation_accuracy"],
+                row["crisis_recall"],
+                row["false_alarms"],
                 row["p50_ms"],
                 row["p95_ms"],
                 row["training_s"],
@@ -214,13 +229,15 @@ def table(rows: list[dict[str, Any]]) -> str:
             "held-out macro-F1",
             "held-out accuracy",
             f"conversation turns ({rows[0]['conversation_turns']})" if rows else "turns",
+            "crisis recall",
+            "false alarms",
             "NLU p50 ms",
             "NLU p95 ms",
             "training s",
             "RSS MB",
             "load avg (training / timing)",
         ],
-        floatfmt=("", ".3f", ".3f", ".3f", ".1f", ".1f", ".0f", ".0f", ""),
+        floatfmt=("", ".3f", ".3f", ".3f", ".3f", ".3f", ".1f", ".1f", ".0f", ".0f", ""),
         tablefmt="github",
     )
 
