@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ember.core.text import fold_words
+
 # The intents that can interrupt a reflection question (the reflections' slot mappings in
 # domain/reflections.yml skip them; this module decides whether each one really does).
 SAFETY_INTENTS = frozenset({"crisis", "unclear_risk", "abuse"})
@@ -110,18 +112,11 @@ MAX_REFLECTION_CHARS = 1200
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _folded(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-    plain = re.sub(r"[\u2019'`´]", " ", plain)
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", plain).split())
-
-
 def interrupts(text: str, intent: str | None) -> bool:
     """True when a message read as `intent` should interrupt the waiting question."""
     if intent in SAFETY_INTENTS:
         return True
-    folded = _folded(text)
+    folded = fold_words(text)
     if intent in CLOSING_INTENTS:
         return bool(folded) and set(folded.split()) <= _CLOSING_WORDS
     cue = CUES.get(intent or "")
@@ -135,7 +130,7 @@ def interrupts(text: str, intent: str | None) -> bool:
 
 def says_nothing_yet(answer: str) -> bool:
     """ "idk", "nothing", "no": an answer that a gentler question might open up."""
-    return _NO_ANSWER.match(_folded(answer)) is not None
+    return _NO_ANSWER.match(fold_words(answer)) is not None
 
 
 def clean_reflection(value: object) -> str | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ember.core.text import fold_words
+
 SAFETY_QUESTION = "utter_safety_question"
 CRISIS_REPLY = ("utter_crisis", "utter_crisis_followup")
 SAFE_REPLY = ("utter_glad_you_are_safe", "utter_offer_paths")
@@ -46,13 +48,8 @@ _RISK = re.compile(
 )
 
 
-def _folded(text: str) -> str:
-    lowered = re.sub(r"[\u2019'`´]", " ", (text or "").lower())
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", lowered).split())
-
-
 def is_clear_no(text: str) -> bool:
-    folded = _folded(text)
+    folded = fold_words(text)
     return bool(_CLEAR_NO.match(folded)) and not _DOUBT.search(folded) and not _RISK.search(folded)
 
 
