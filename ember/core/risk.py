@@ -233,7 +233,6 @@ UNCLEAR_PATTERNS = _patterns(
     r"\b(?:sitting|standing|parked|waiting) .{0,20}\b(?:by|on|at|near) the (?:river|bridge|edge|"
     r"cliff|tracks|railway|roof|water)\b",
 )
-
 # Texting spellings folded before matching, so "dnt wanna liv" reads as "dont wanna live".
 SPELLINGS = {
     "w o": "without",
@@ -280,6 +279,9 @@ SPELLINGS = {
     "tonite": "tonight",
     "nite": "night",
     "hurtin": "hurting",
+    "lyf": "life",
+    "ovr": "over",
+    "wit": "with",
     "nemore": "anymore",
     "anymor": "anymore",
     "b": "be",
@@ -322,6 +324,14 @@ RISK_VOCABULARY = re.compile(
     r"overdos\w*|jump\w*|bridge|"
     r"exist\w*|anymore|not be here|burden|better off|unaliv\w*|kms|ctb|sleep|wake|disappear\w*|"
     r"forever|point|give up|giving up|blade|rope|gun|bleed\w*|scars?|meds|tablets?)\b"
+)
+# An `unclear_risk` reading needs at least one of these (or a word of risk) to ask the
+# safety question: "that it's over and i can't undo any of it" is grief, not hopelessness.
+HOPELESSNESS = re.compile(
+    RISK_VOCABULARY.pattern
+    + r"|\b(?:hope\w*|anymore|give up|giving up|can ?t (?:do|take|go on|keep|cope|handle|"
+    r"bear|stand|breathe)|tired|exhausted|done with|no way|nothing|empty|numb|escape|"
+    r"stop (?:it|everything|feeling)|enough|pointless|worthless|burden|trapped)\b"
 )
 
 
@@ -441,6 +451,8 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
         return UNCLEAR_INTENT if about_risk or crisis >= ASK_ABOUT_CRISIS else calmer
     if risk is Risk.UNCLEAR or crisis >= ASK_ABOUT_CRISIS:
         return UNCLEAR_INTENT
-    if top == UNCLEAR_INTENT and confidence[UNCLEAR_INTENT] < TRUST_UNCLEAR:
+    if top == UNCLEAR_INTENT and (
+        confidence[UNCLEAR_INTENT] < TRUST_UNCLEAR or not HOPELESSNESS.search(normalised)
+    ):
         return calmer
     return None

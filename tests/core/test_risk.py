@@ -178,3 +178,9 @@ def test_abuse_said_in_passing_is_read_as_abuse(text):
 )
 def test_what_they_said_or_what_i_do_is_not_abuse(text):
     assert decide(text, ranking(share_reflection=0.6)) is None
+
+
+def test_a_confident_unclear_reading_without_any_word_of_hopelessness_steps_aside():
+    grief = ranking(unclear_risk=0.97, share_reflection=0.03)
+    assert decide("that it's over and i can't undo any of it", grief) == "share_reflection"
+    assert decide("i can't take any of this anymore", grief) is None
