@@ -14,6 +14,7 @@ from actions.guard import answers_kindly_on_failure
 from ember.core.reflection_replies import (
     INTERRUPTING_INTENTS,
     LEFT_OPEN,
+    asks_for_a_reflection,
     clean_reflection,
     interrupts,
     says_nothing_yet,
@@ -76,6 +77,10 @@ class ReflectionFormValidator(FormValidationAction, ABC):
             if slot not in form_slots:
                 continue
             answer = clean_reflection(value)
+            if slot == requested and asks_for_a_reflection(text, intent):
+                # Asking again for a reflection is not an answer: the question is asked again.
+                events.append(SlotSet(slot, None))
+                continue
             if answer is None:
                 dispatcher.utter_message(response="utter_reflection_empty")
             elif says_nothing_yet(answer):

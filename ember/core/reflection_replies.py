@@ -72,6 +72,7 @@ _ASKS = (
     r"|\b(?:give|send|show|tell|offer|get) me\b|\bi (?:want|need|would like|d like|wanna) "
     r"(?:a|an|some|another|to (?:do|try|talk|see|speak|get|have|delete|erase))\b"
     r"|\blet ?s (?:do|try)\b|\b(?:please|pls|plz)\b|\bcan (?:i|you|we)\b"
+    r"|\bhelp me (?:set|do|with|make|start|accept|love|feel)\b"
 )
 ASKS = re.compile(_ASKS)
 # A request short enough to be nothing else: "journal prompt", "affirmation please".
@@ -126,6 +127,14 @@ def interrupts(text: str, intent: str | None) -> bool:
         asked = "?" in text or ASKS.search(folded) is not None
         return asked or len(folded.split()) <= SHORT_REQUEST_WORDS
     return True
+
+
+REFLECTION_REQUESTS = frozenset({"request_acceptance", "request_self_love", "request_boundaries"})
+
+
+def asks_for_a_reflection(text: str, intent: str | None) -> bool:
+    """ "help me set a boundary" said while a reflection question waits: not its answer."""
+    return intent in REFLECTION_REQUESTS and ASKS.search(fold_words(text)) is not None
 
 
 def says_nothing_yet(answer: str) -> bool:

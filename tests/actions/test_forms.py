@@ -142,6 +142,19 @@ async def test_a_message_interrupts_only_when_its_words_say_so(
     assert ("within_reach" in as_dict(events)) is kept
 
 
+async def test_asking_for_a_reflection_again_is_not_taken_as_the_answer(dispatcher, domain):
+    text = "help me set a boundary"
+    tracker = make_tracker(
+        slots={"pull_trigger": text, "requested_slot": "pull_trigger"},
+        events=slot_candidates(pull_trigger=text),
+        intent="request_boundaries",
+        text=text,
+        active_loop="boundary_form",
+    )
+    events = await ValidateBoundaryForm().run(dispatcher, tracker, domain)
+    assert as_dict(events) == {"pull_trigger": None}
+
+
 async def test_an_answer_that_says_nothing_yet_is_asked_again_gently_once(dispatcher, domain):
     first = make_tracker(
         slots={"hardest_part": "idk", "requested_slot": "hardest_part"},
