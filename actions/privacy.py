@@ -20,7 +20,9 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_data_deleted")
+        # Only a request: the Rasa server's store erases the conversation when it saves the
+        # turn, and only then does the channel confirm it (utter_data_deleted), or say
+        # that nothing was deleted (ember/server/channels/replies.py).
         return [SlotSet(ERASE_SLOT, True)]
 
 

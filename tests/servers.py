@@ -49,7 +49,14 @@ class Ember:
         payload = {"sender": sender, "message": message}
         if metadata:
             payload["metadata"] = metadata
-        response = requests.post(f"{self.base_url}/webhooks/rest/webhook", json=payload, timeout=30)
+        # As another server would: with the API token, any safe id is taken, so the tests
+        # can name their conversations (tests/e2e/test_bad_input.py checks the UUID4 rule).
+        response = requests.post(
+            f"{self.base_url}/webhooks/rest/webhook",
+            json=payload,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -105,7 +105,7 @@ def first_answer_seconds(url: str, started: float, timeout: float = 300) -> floa
         try:
             response = requests.post(
                 f"{url}/webhooks/rest/webhook",
-                json={"sender": "bench-warmup", "message": "hi"},
+                json={"sender": str(uuid.uuid4()), "message": "hi"},
                 timeout=5,
             )
             if response.ok and response.json():
@@ -125,7 +125,7 @@ async def load(url: str, conversation: list[str], users: int, seconds: float) ->
     async def person(session: aiohttp.ClientSession) -> None:
         nonlocal errors
         while time.monotonic() < deadline:
-            sender = f"bench-{uuid.uuid4().hex[:12]}"
+            sender = str(uuid.uuid4())  # as the web page makes them
             for text in conversation:
                 if time.monotonic() >= deadline:
                     return

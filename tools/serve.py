@@ -21,6 +21,7 @@ from pathlib import Path
 import requests
 
 from ember.core.origins import ORIGINS_VARIABLE, parse_origins
+from ember.core.project import TOKEN_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -37,7 +38,7 @@ def free_port() -> int:
 
 def api_token() -> str:
     """EMBER_API_TOKEN, else a secret generated once and kept in var/ (outside git)."""
-    token = os.environ.get("EMBER_API_TOKEN")
+    token = os.environ.get(TOKEN_VARIABLE)
     if token:
         return token
     if TOKEN_FILE.exists():
@@ -186,8 +187,6 @@ def rasa_server(
             "--credentials",
             str(PROJECT_ROOT / "credentials.yml"),
             "--enable-api",
-            "--auth-token",
-            token or api_token(),
             "--cors",
             *origins,
             "-i",
@@ -196,7 +195,12 @@ def rasa_server(
             str(port),
         ],
         ready_url=f"http://127.0.0.1:{port}/",
-        env={ORIGINS_VARIABLE: " ".join(origins), "SANIC_WORKERS": str(rasa_workers())},
+        # The token goes by the environment: on the command line every local user sees it.
+        env={
+            ORIGINS_VARIABLE: " ".join(origins),
+            "SANIC_WORKERS": str(rasa_workers()),
+            TOKEN_VARIABLE: token or api_token(),
+        },
         log_path=log_path,
     )
 
@@ -219,9 +223,8 @@ def web_server(
             rasa_url,
         ],
         ready_url=f"http://127.0.0.1:{port}/health",
-        # The token stays out of the web server's command line (Rasa's own `--auth-token`
-        # does show in `ps`); the page never sees it.
-        env={"EMBER_API_TOKEN": token or api_token()},
+        # The token stays out of the command line (`ps` shows it); the page never sees it.
+        env={TOKEN_VARIABLE: token or api_token()},
         log_path=log_path,
     )
 

@@ -9,6 +9,9 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DOMAIN_DIR = PROJECT_ROOT / "domain"
+# The Rasa HTTP API's token, passed to every server by the environment, never on a command
+# line (`ps` shows those to every local user); tools/serve.py makes one if it is unset.
+TOKEN_VARIABLE = "EMBER_API_TOKEN"
 
 
 def load_domain(folder: Path = DOMAIN_DIR) -> dict[str, Any]:

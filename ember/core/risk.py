@@ -19,6 +19,7 @@ import difflib
 import re
 import unicodedata
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 CRISIS_INTENT = "crisis"
@@ -376,6 +377,9 @@ ABUSE_PATTERNS = _patterns(
 )
 
 
+# The close-match search costs about a millisecond a word; people reuse their words, so a
+# remembered answer makes a message cost what its new words cost.
+@lru_cache(maxsize=50_000)
 def _respell(token: str) -> str:
     if token in SPELLINGS:
         return SPELLINGS[token]

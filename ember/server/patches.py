@@ -18,11 +18,25 @@ The changes, one line each:
   Rasa would warn and keep conversations in memory (losing persistence and erasure).
 - A response never repeats the text it gave last time in the same conversation, where
   Rasa picks a variation at random (the same words twice running read as a machine).
+- Buttons are not run through the slot interpolator: their payloads are intent payloads
+  such as `/inform_country{"country":"US"}`, which Rasa read as templates, logging ten
+  ERRORs with the conversation's slot values for every reply with the country buttons.
+- The tracker store is wrapped in `HonestTrackerStore`, which raises where Rasa's
+  `FailSafeTrackerStore` logged the SQL parameters and silently kept the turn in memory
+  (ember/server/stores/tracker.py).
+- The NLU pipeline (classifier and safety net alike) reads a bounded part of a very long
+  message (ember.core.text.bounded), while the whole message is stored; and the server
+  refuses a request body above MAX_REQUEST_BYTES before reading it, where Sanic would
+  buffer up to 100 MB. A pasted megabyte cost 8-15 s of one worker's event loop.
+- A custom action gets ACTION_TIMEOUT_SECONDS (EMBER_ACTION_TIMEOUT), not Rasa's 300 s:
+  a hung action server must end the turn, with a kind reply, well within the lifetime of
+  the conversation's lock ticket, or the next message would run beside the stuck one.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import random
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, requires
@@ -33,17 +47,33 @@ from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+from rasa.core import run as rasa_run
 from rasa.core import tracker_store
+from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LOCK_LIFETIME
 from rasa.core.nlg.response import ResponseVariationFilter, TemplatedNaturalLanguageGenerator
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
+from sanic import Sanic, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+
+from ember.core.text import bounded
+from ember.server.channels.rest import MAX_BODY_BYTES
+from ember.server.stores.tracker import HonestTrackerStore
 
 # Rules times steps back: Ember's model needs a few thousand; the bound keeps memory flat.
 PARSED_RULES_KEPT = 10_000
+# Ember's actions answer in milliseconds, or in a second or two when the content service is
+# slow (its client gives up after 3 s); waiting longer only keeps the person waiting.
+ACTION_TIMEOUT_SECONDS = float(os.environ.get("EMBER_ACTION_TIMEOUT", 10))
 
 
 class UnsupportedRasaVersion(RuntimeError):
@@ -151,6 +181,77 @@ async def generate_without_repeating(
     return random.choice(fresh or filled)
 
 
+_rasa_fill_response = TemplatedNaturalLanguageGenerator._fill_response
+
+
+def fill_response_but_buttons(
+    self: TemplatedNaturalLanguageGenerator,
+    response: dict[str, Any],
+    filled_slots: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    buttons = response.pop("buttons", None)
+    filled = _rasa_fill_response(self, response, filled_slots, **kwargs)
+    if buttons is not None:
+        filled["buttons"] = buttons
+    return filled
+
+
+def create_honest_tracker_store(store: Any, domain: Any) -> HonestTrackerStore:
+    if store is None:
+        store = tracker_store.InMemoryTrackerStore(domain)
+    else:
+        store.domain = domain
+    return HonestTrackerStore(store)
+
+
+_rasa_parse_message_with_graph = MessageProcessor._parse_message_with_graph
+
+
+def parse_bounded_message(
+    self: MessageProcessor, message: UserMessage, *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    text = message.text or ""
+    if bounded(text) is text:
+        return _rasa_parse_message_with_graph(self, message, *args, **kwargs)
+    shortened = copy.copy(message)
+    shortened.text = bounded(text)
+    parse_data = _rasa_parse_message_with_graph(self, shortened, *args, **kwargs)
+    parse_data["text"] = text
+    return parse_data
+
+
+# The channels' own limit answers kindly up to here (ember.server.channels.rest).
+MAX_REQUEST_BYTES = MAX_BODY_BYTES + 64_000
+_rasa_configure_app = rasa_run.configure_app
+
+
+async def _too_large(request: Request, _: Exception) -> response.HTTPResponse:
+    return response.json(
+        {"error": "That message is too large to send. Please send a shorter one."}, status=413
+    )
+
+
+def configure_app_with_request_limit(*args: Any, **kwargs: Any) -> Sanic:
+    app = _rasa_configure_app(*args, **kwargs)
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.error_handler.add(PayloadTooLarge, _too_large)
+    return app
+
+
+class ActionTimeoutTooLong(RuntimeError):
+    pass
+
+
+def check_action_timeout(timeout: float = ACTION_TIMEOUT_SECONDS) -> None:
+    if not 0 < timeout < LOCK_LIFETIME / 2:
+        raise ActionTimeoutTooLong(
+            f"EMBER_ACTION_TIMEOUT={timeout:g} s must be above 0 and below half the lock "
+            f"ticket's lifetime ({LOCK_LIFETIME:g} s, TICKET_LOCK_LIFETIME), or a turn stuck on "
+            "a hung action server would outlive its ticket."
+        )
+
+
 _applied = False
 
 
@@ -167,4 +268,10 @@ def apply() -> None:
     )
     tracker_store._load_from_module_name_in_endpoint_config = load_custom_tracker_store
     TemplatedNaturalLanguageGenerator.generate = generate_without_repeating
+    TemplatedNaturalLanguageGenerator._fill_response = fill_response_but_buttons
+    Agent._create_tracker_store = staticmethod(create_honest_tracker_store)
+    MessageProcessor._parse_message_with_graph = parse_bounded_message
+    rasa_run.configure_app = configure_app_with_request_limit
+    check_action_timeout()
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     _applied = True

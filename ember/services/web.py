@@ -181,7 +181,10 @@ def create_app(rasa_url: str, token: str) -> Sanic:
                     return json({"error": UNREACHABLE}, status=502)
                 tracker = await answer.json()
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            logger.error("Could not reach Rasa for a conversation history: %s", error)
+            # The type only: an aiohttp error can quote the URL, and with it the token.
+            logger.error(
+                "Could not reach Rasa for a conversation history: %s", type(error).__name__
+            )
             return json({"error": UNREACHABLE}, status=503)
         return json({"messages": conversation_messages(tracker.get("events") or [])})
 

@@ -14,7 +14,7 @@ REST = "/webhooks/rest/webhook"
 
 
 def new_sender() -> str:
-    return f"bad-input-{uuid.uuid4().hex[:12]}"
+    return str(uuid.uuid4())  # what a page or app without the API token must send
 
 
 def post(ember, data: bytes, content_type: str | None = "application/json", **headers):

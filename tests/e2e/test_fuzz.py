@@ -7,7 +7,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ember.server.channels.rest import MAX_SENDER_LENGTH
+from ember.core.conversation_id import is_random_sender_id
 
 pytestmark = pytest.mark.e2e
 
@@ -19,7 +19,8 @@ json_values = st.recursive(
     ),
     max_leaves=10,
 )
-senders = st.text(min_size=1, max_size=MAX_SENDER_LENGTH).filter(str.strip)
+# Random ids, as callers without the API token must send, and anything else a client might.
+senders = st.uuids(version=4).map(str) | st.text(min_size=1, max_size=140)
 payloads = st.one_of(
     st.fixed_dictionaries(
         {"sender": senders, "message": st.text(max_size=300)},
@@ -33,9 +34,7 @@ payloads = st.one_of(
 def is_valid(payload) -> bool:
     return (
         isinstance(payload, dict)
-        and isinstance(payload.get("sender"), str)
-        and bool(payload["sender"].strip())
-        and len(payload["sender"]) <= MAX_SENDER_LENGTH
+        and is_random_sender_id(payload.get("sender"))
         and isinstance(payload.get("message"), str)
         and isinstance(payload.get("metadata", {}), dict)
     )

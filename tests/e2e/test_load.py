@@ -77,7 +77,7 @@ async def talk(session: aiohttp.ClientSession, url: str, person: Person, until: 
 
 
 async def load_round(ember, name: str, halfway=None) -> list[Person]:
-    people = [Person(f"load-{name}-{uuid.uuid4().hex[:10]}") for _ in range(USERS)]
+    people = [Person(str(uuid.uuid4())) for _ in range(USERS)]
     url = f"{ember.base_url}/webhooks/rest/webhook"
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as s:

@@ -52,7 +52,7 @@ def test_messages_of_one_conversation_sent_at_once_are_handled_one_after_the_oth
     Workers that each kept their own queues lost one to four of the eight messages a round.
     """
     wait_until_every_worker_loaded_its_model(ember.rasa.process.pid)
-    sender = f"together-{round_number}-{uuid.uuid4().hex[:8]}"
+    sender = str(uuid.uuid4())
     ember.say(sender, "hi")
     messages = [f"i miss him, message {number}" for number in range(AT_ONCE)]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -70,7 +71,7 @@ SCRIPTS = [
 class Person:
     """One conversation, and every reply the REST calls gave it, turn by turn."""
 
-    sender: str = field(default_factory=lambda: f"scaleout-{secrets.token_hex(6)}")
+    sender: str = field(default_factory=lambda: str(uuid.uuid4()))
     turns: list[tuple[str, list[str]]] = field(default_factory=list)
 
 

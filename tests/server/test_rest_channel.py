@@ -9,7 +9,13 @@ from ember.server.channels.replies import (
     InvalidRequest,
     without_control_characters,
 )
-from ember.server.channels.rest import MAX_BODY_BYTES, EmberRestInput, Incoming, parse_request
+from ember.server.channels.rest import (
+    MAX_BODY_BYTES,
+    EmberRestInput,
+    Incoming,
+    holds_api_token,
+    parse_request,
+)
 from tests.helpers import PROJECT_ROOT
 
 JSON = "application/json"
@@ -19,12 +25,54 @@ def body(payload) -> bytes:
     return json.dumps(payload).encode()
 
 
+PERSON = "0b8f5f6e-2c1d-4a57-9a43-1f0e6d2b7c9a"
+
+
 def test_a_well_formed_message_is_accepted():
     incoming = parse_request(
         "application/json; charset=utf-8",
-        body({"sender": "a1", "message": "hi", "metadata": {"country": "GB"}}),
+        body({"sender": PERSON, "message": "hi", "metadata": {"country": "GB"}}),
     )
-    assert incoming == Incoming("a1", "hi", {"country": "GB"})
+    assert incoming == Incoming(PERSON, "hi", {"country": "GB"})
+
+
+@pytest.mark.parametrize("sender", [PERSON, PERSON.replace("-", "")])  # `rasa shell`: 32 digits
+def test_random_ids_need_no_token(sender):
+    assert parse_request(JSON, body({"sender": sender, "message": "hi"})).sender == sender
+
+
+@pytest.mark.parametrize(
+    "sender", ["me", "default", "a1", "user-1", "0b8f5f6e2c1d1a579a431f0e6d2b7c9a"]
+)
+def test_guessable_ids_are_refused_without_the_api_token(sender):
+    with pytest.raises(InvalidRequest) as invalid:
+        parse_request(JSON, body({"sender": sender, "message": "hi"}))
+    assert invalid.value.status == 400
+    assert "UUID4" in invalid.value.message
+    assert parse_request(JSON, body({"sender": sender, "message": "hi"}), trusted=True)
+
+
+@pytest.mark.parametrize("sender", ["a\x00b", "line\nbreak", "a b", "a/b", "é", "x" * 129, ""])
+def test_unsafe_ids_are_refused_even_with_the_api_token(sender):
+    with pytest.raises(InvalidRequest) as invalid:
+        parse_request(JSON, body({"sender": sender, "message": "hi"}), trusted=True)
+    assert invalid.value.status == 400
+
+
+@pytest.mark.parametrize(
+    ("authorization", "held"),
+    [
+        ("Bearer s3cret", True),
+        ("bearer s3cret", True),
+        ("Bearer s3cre", False),
+        ("Bearer ", False),
+        ("Basic s3cret", False),
+        (None, False),
+    ],
+)
+def test_the_api_token_is_recognised_only_exactly(authorization, held):
+    assert holds_api_token(authorization, "s3cret") is held
+    assert holds_api_token(authorization, None) is False
 
 
 @pytest.mark.parametrize(
@@ -39,10 +87,10 @@ def test_a_well_formed_message_is_accepted():
         (JSON, body({"sender": "   ", "message": "hi"}), 400),
         (JSON, body({"sender": 42, "message": "hi"}), 400),
         (JSON, body({"sender": "x" * 129, "message": "hi"}), 400),
-        (JSON, body({"sender": "a1"}), 400),
-        (JSON, body({"sender": "a1", "message": None}), 400),
-        (JSON, body({"sender": "a1", "message": ["hi"]}), 400),
-        (JSON, body({"sender": "a1", "message": "hi", "metadata": "GB"}), 400),
+        (JSON, body({"sender": PERSON}), 400),
+        (JSON, body({"sender": PERSON, "message": None}), 400),
+        (JSON, body({"sender": PERSON, "message": ["hi"]}), 400),
+        (JSON, body({"sender": PERSON, "message": "hi", "metadata": "GB"}), 400),
         ("text/plain", body({"sender": "a1", "message": "hi"}), 415),
         ("application/x-www-form-urlencoded", b"sender=a1&message=hi", 415),
         (None, body({"sender": "a1", "message": "hi"}), 415),
@@ -63,8 +111,8 @@ def test_control_characters_are_dropped_but_text_and_line_breaks_kept():
 
 
 def test_empty_and_whitespace_messages_pass_through_to_get_a_reply():
-    assert parse_request(JSON, body({"sender": "a1", "message": ""})).text == ""
-    assert parse_request(JSON, body({"sender": "a1", "message": "  \n"})).text == "  \n"
+    assert parse_request(JSON, body({"sender": PERSON, "message": ""})).text == ""
+    assert parse_request(JSON, body({"sender": PERSON, "message": "  \n"})).text == "  \n"
 
 
 def test_origins_come_from_the_environment_or_credentials_and_must_be_exact(monkeypatch):

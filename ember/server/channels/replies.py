@@ -15,8 +15,14 @@ from typing import Any
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from ember.core.risk import CRISIS_INTENT, Risk, assess
+from ember.core.risk import CRISIS_INTENT, Risk, assess, decide
+from ember.core.slots import COUNTRY_SLOT
+from ember.core.text import bounded
+from ember.server.nlu.channel_country import country_from_metadata
+from ember.server.stores.tracker import ConversationNotSaved, ErasureFailed, HonestTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +30,9 @@ logger = logging.getLogger(__name__)
 # cannot be stored in PostgreSQL text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 APOLOGY_RESPONSE = "utter_something_went_wrong"
+NOT_SAVED_RESPONSE = "utter_message_not_saved"
+ERASED_RESPONSE = "utter_data_deleted"
+ERASURE_FAILED_RESPONSE = "utter_data_not_deleted"
 # What a safety message gets when Rasa could not answer it: typically a reflection was
 # active and its validation action could not run, which ends the turn before any rule.
 # These replies need nothing but the domain (data/rules/safety.yml has the same pairs).
@@ -69,31 +78,87 @@ async def handle_with_reply(
 ) -> None:
     """Hands the message to Rasa; if that fails or Rasa says nothing, answers anyway.
 
-    Silence happens when a custom action cannot run (the action server is down or
+    Silence happens when a custom action cannot run (the action server is down, hung or
     overloaded): Rasa logs it and waits for the next message. A safety message then gets
-    its contacts, anything else a kind apology: domain responses run through Rasa, so
-    they are stored with the conversation like any other reply. Logs name the failure,
+    its contacts, anything else a kind apology: domain responses run through Rasa, so they
+    are stored with the conversation like any other reply. When the conversation store or
+    the lock store is what failed, the same replies are sent without being stored, and the
+    person is told plainly that their message could not be kept. Logs name the failure,
     never the person's words.
     """
     try:
         await on_new_message(message)
+    except ErasureFailed:
+        await send_unstored(agent, message, [ERASURE_FAILED_RESPONSE])
+        return
+    except ConversationNotSaved:
+        # Rasa answered, but the turn is not in the store: say so, and never leave a
+        # safety message without its contacts.
+        if not replies_sent():
+            await send_unstored(agent, message, replies_for(decide_unstored(message)))
+        await send_unstored(agent, message, [NOT_SAVED_RESPONSE])
+        return
     except Exception as error:  # noqa: BLE001 - the person must still get an answer
         logger.error("Handling a message failed with %s", type(error).__name__)
+    else:
+        if take_erasure(agent, message.sender_id):
+            # Confirmed only now that the store has deleted it; not stored, as nothing is.
+            await send_unstored(agent, message, [ERASED_RESPONSE])
+            return
     if replies_sent():
         return
+    try:
+        await answer_in_the_conversation(agent, message)
+    except Exception as error:  # noqa: BLE001 - the lock or tracker store is unreachable
+        logger.error("Answering without Rasa failed with %s", type(error).__name__)
+        await send_unstored(agent, message, replies_for(decide_unstored(message)))
+        await send_unstored(agent, message, [NOT_SAVED_RESPONSE])
+
+
+def replies_for(intent: str | None) -> list[str]:
+    return SAFETY_REPLIES.get(intent or "", [APOLOGY_RESPONSE])
+
+
+async def answer_in_the_conversation(agent: Agent, message: UserMessage) -> None:
+    """The safety replies or the apology, run through Rasa and stored with the conversation."""
     async with agent.lock_store.lock(message.sender_id):
-        replies = SAFETY_REPLIES.get(await intent_of_this_message(agent, message))
-        if replies:
+        intent = await intent_of_this_message(agent, message)
+        actions = replies_for(intent)
+        if intent in SAFETY_REPLIES:
             # Leave the reflection that could not go on, as the safety rules would.
-            actions = [*replies, ACTION_DEACTIVATE_LOOP_NAME]
-        else:
-            actions = [APOLOGY_RESPONSE]
+            actions = [*actions, ACTION_DEACTIVATE_LOOP_NAME]
         # action_listen ends the turn as Rasa would; without it the next message would
         # follow a bot utterance, match no rule, and even a crisis would get a fallback.
         for action in [*actions, ACTION_LISTEN_NAME]:
             await agent.execute_action(
                 message.sender_id, action, message.output_channel, None, None
             )
+
+
+def take_erasure(agent: Agent, sender_id: str) -> bool:
+    store = agent.tracker_store
+    return isinstance(store, HonestTrackerStore) and store.take_erasure(sender_id)
+
+
+def decide_unstored(message: UserMessage) -> str | None:
+    """What the words alone say (crisis, abuse, unclear risk), when Rasa could not read them."""
+    return decide(bounded(message.text or ""), [])
+
+
+async def send_unstored(agent: Agent, message: UserMessage, responses: list[str]) -> None:
+    """Sends domain responses straight to the channel: needs neither store nor action server.
+
+    The country the channel passed in the metadata picks the local contacts, as it does in
+    the conversation.
+    """
+    tracker = DialogueStateTracker(message.sender_id, agent.domain.slots)
+    country = country_from_metadata(message.metadata)
+    if country and any(slot.name == COUNTRY_SLOT for slot in agent.domain.slots):
+        tracker.update(SlotSet(COUNTRY_SLOT, country))
+    for name in responses:
+        reply = await agent.nlg.generate(name, tracker, message.output_channel.name())
+        if reply:
+            await message.output_channel.send_response(message.sender_id, reply)
 
 
 async def intent_of_this_message(agent: Agent, message: UserMessage) -> str | None:

@@ -6,12 +6,20 @@ shared id "default" (where strangers would read each other), accepts any content
 handling fails, and answers with silence when an action cannot run. This channel turns
 malformed requests into a clear 4xx, refuses foreign origins, and makes sure a valid
 message always gets a reply (replies.py).
+
+Anyone who can reach the webhook and knows a conversation's id can read it, write into it or
+erase it, so ids must be unguessable: a random UUID4 (ember.core.conversation_id), unless
+the caller sends the server's API token (`Authorization: Bearer <token>`, the token of
+EMBER_API_TOKEN or var/api_token), as another server or an operator's script may. Either
+way an id uses a small safe set of characters, or the request gets a 400.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +30,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from ember.core.conversation_id import (
+    MAX_SENDER_ID_LENGTH,
+    SENDER_ID_CHARACTERS,
+    is_random_sender_id,
+    is_safe_sender_id,
+)
 from ember.core.origins import configured_origins
+from ember.core.project import TOKEN_VARIABLE
 from ember.server.channels.replies import InvalidRequest, handle_with_reply, message_and_metadata
 
 logger = logging.getLogger(__name__)
@@ -31,7 +46,6 @@ logger = logging.getLogger(__name__)
 # ember.server.nlu.message_guard); this only stops a client from making the server parse
 # megabytes.
 MAX_BODY_BYTES = 1_000_000
-MAX_SENDER_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -41,7 +55,7 @@ class Incoming:
     metadata: dict[str, Any] | None
 
 
-def parse_request(content_type: str | None, body: bytes) -> Incoming:
+def parse_request(content_type: str | None, body: bytes, trusted: bool = False) -> Incoming:
     """The sender, text and metadata of a webhook request, or InvalidRequest saying why not."""
     if len(body) > MAX_BODY_BYTES:
         raise InvalidRequest(413, "That message is too large to send. Please send a shorter one.")
@@ -54,11 +68,24 @@ def parse_request(content_type: str | None, body: bytes) -> Incoming:
     if not isinstance(payload, dict):
         raise InvalidRequest(400, 'Send a JSON object: {"sender": "...", "message": "..."}.')
     sender = payload.get("sender")
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
+    if not is_safe_sender_id(sender):
         raise InvalidRequest(
-            400, f'"sender" must be a non-empty string of at most {MAX_SENDER_LENGTH} characters.'
+            400,
+            f'"sender" must be 1 to {MAX_SENDER_ID_LENGTH} characters: '
+            f"{SENDER_ID_CHARACTERS}; best a random UUID4.",
+        )
+    if not trusted and not is_random_sender_id(sender):
+        raise InvalidRequest(
+            400,
+            '"sender" must be a random UUID4 (for example from uuid.uuid4()): anyone who '
+            "guessed a simpler id could read that conversation.",
         )
     return Incoming(sender, *message_and_metadata(payload))
+
+
+def holds_api_token(authorization: str | None, token: str | None) -> bool:
+    scheme, _, presented = (authorization or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(presented, token)
 
 
 class EmberRestInput(RestInput):
@@ -84,7 +111,10 @@ class EmberRestInput(RestInput):
             if origin is not None and origin not in self.allowed_origins:
                 return response.json({"error": "This origin may not talk to Ember."}, status=403)
             try:
-                incoming = parse_request(request.headers.get("content-type"), request.body)
+                trusted = holds_api_token(
+                    request.headers.get("authorization"), os.environ.get(TOKEN_VARIABLE)
+                )
+                incoming = parse_request(request.headers.get("content-type"), request.body, trusted)
             except InvalidRequest as invalid:
                 return response.json({"error": invalid.message}, status=invalid.status)
             collector = CollectingOutputChannel()

@@ -9,6 +9,13 @@ Rasa server, instead of writing anything.
 The same deletions serve the operator (`python -m tools.privacy`): forgetting one
 conversation, and pruning every conversation whose last event is older than a cut-off.
 SQL (SQLite by default, PostgreSQL in production) deletes rows; Redis deletes the key.
+
+Rasa wraps every store in a `FailSafeTrackerStore`, which logs a failed write with its SQL
+parameters (the person's words) and then keeps the turn in a per-worker memory store that
+nothing reads back: the turn is lost while the person is told nothing, and an erasure during
+an outage is confirmed without having happened. `HonestTrackerStore` replaces it (patches.py):
+a failure is logged by its type alone and raised, so the channel can say plainly that the
+message could not be kept, and erasure is confirmed only once it has happened.
 """
 
 from __future__ import annotations
@@ -21,7 +28,13 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm
 import sqlalchemy.pool
-from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    RedisTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+)
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -51,14 +64,35 @@ def erasure_requested(tracker: DialogueStateTracker) -> bool:
     return False
 
 
+class ConversationNotSaved(RuntimeError):
+    """The store could not write this turn: the person must be told it was not kept."""
+
+
+class ErasureFailed(ConversationNotSaved):
+    """The store could not erase a conversation: nothing was deleted."""
+
+
+class ConversationUnreadable(RuntimeError):
+    """The store could not read the conversation, so the turn could not be handled."""
+
+
 class ErasesOnRequest:
     """Saves a tracker unless its owner asked for erasure; then deletes it instead."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Erased at their owner's request, the confirmation not yet sent (HonestTrackerStore).
+        self.erased_conversations: set[str] = set()
+        super().__init__(*args, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if not erasure_requested(tracker):
             await super().save(tracker)
             return
-        erased = self.erase(tracker.sender_id)
+        try:
+            erased = self.erase(tracker.sender_id)
+        except Exception as error:
+            raise ErasureFailed(type(error).__name__) from error
+        self.erased_conversations.add(tracker.sender_id)
         logger.info("Erased a conversation at its owner's request: %s.", erased)
 
     def erase(self, sender_id: str) -> Erased:
@@ -87,21 +121,25 @@ class EmberSQLTrackerStore(ErasesOnRequest, SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        url = self.engine.url
+        self.engine.dispose()
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens and closes a connection per session on an SQLite file,
             # and closing the last one checkpoints the log to disk: about a tenth of the
             # server's time under load. A small pool keeps connections open instead.
             # Rasa uses the store from its event loop; its tools may use other threads.
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sa.create_engine(
-                url,
-                poolclass=sa.pool.QueuePool,
-                pool_size=2,
-                connect_args={"check_same_thread": False},
-            )
+            engine_settings: dict[str, Any] = {
+                "poolclass": sa.pool.QueuePool,
+                "pool_size": 2,
+                "connect_args": {"check_same_thread": False},
+            }
+        else:
+            engine_settings = create_engine_kwargs(url)
+        # The statement's parameters are the person's words: never in an error or a log.
+        self.engine = sa.create_engine(url, hide_parameters=True, **engine_settings)
+        if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
-            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     def erase(self, sender_id: str) -> Erased:
         with self.session_scope() as session:
@@ -167,6 +205,49 @@ class EmberRedisTrackerStore(ErasesOnRequest, RedisTrackerStore):
             conversations += 1
             events += _event_count(stored)
         return Erased(conversations, events)
+
+
+class HonestTrackerStore(FailSafeTrackerStore):
+    """Rasa's wrapper around the configured store, without the memory store to fall back to.
+
+    A failure is logged by its type only and raised: `ConversationUnreadable` when reading,
+    `ConversationNotSaved` (or `ErasureFailed`) when writing.
+    """
+
+    def __init__(self, tracker_store: TrackerStore) -> None:
+        super().__init__(tracker_store)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as error:
+            logger.error("Could not read a conversation: %s.", type(error).__name__)
+            raise ConversationUnreadable(type(error).__name__) from None
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            return await self._tracker_store.retrieve_full_tracker(sender_id)
+        except Exception as error:
+            logger.error("Could not read a conversation: %s.", type(error).__name__)
+            raise ConversationUnreadable(type(error).__name__) from None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        try:
+            await self._tracker_store.save(tracker)
+        except ErasureFailed as error:
+            logger.error("Could not erase a conversation: %s.", error)
+            raise
+        except Exception as error:
+            logger.error("Could not save a conversation: %s.", type(error).__name__)
+            raise ConversationNotSaved(type(error).__name__) from None
+
+    def take_erasure(self, sender_id: str) -> bool:
+        """True once after this conversation was erased at its owner's request."""
+        erased = getattr(self._tracker_store, "erased_conversations", set())
+        if sender_id in erased:
+            erased.discard(sender_id)
+            return True
+        return False
 
 
 def _events(stored: bytes | str | None) -> list[dict]:
