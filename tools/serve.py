@@ -58,6 +58,8 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
     process: subprocess.Popen | None = None
+    # How long it may take to stop after SIGTERM before it and its workers are killed.
+    stop_seconds: float = 20.0
 
     def start(self) -> Server:
         output = open(self.log_path, "ab") if self.log_path else None
@@ -84,15 +86,22 @@ class Server:
             time.sleep(0.5)
         raise TimeoutError(f"{self.name} did not answer at {self.ready_url} in {timeout:.0f}s")
 
-    def stop(self, timeout: float = 20.0) -> None:
-        if not self.process or self.process.poll() is not None:
+    def stop(self) -> None:
+        """Stops the server and every process it started (its workers), whatever state
+        it is in; safe to call again."""
+        if not self.process:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(self.stop_seconds)
+            except subprocess.TimeoutExpired:
+                pass
+            # Its workers may outlive it: the whole group goes.
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
 
 def content_server(
@@ -238,8 +247,34 @@ def missing_variables(endpoints: Path) -> list[str]:
     return sorted({name for name in used if name not in os.environ})
 
 
-def _interrupt(*_) -> None:
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def ignore_stop_signals() -> None:
+    """Once stopping has begun, nothing may interrupt it.
+
+    A service manager, or `kill -- -PGID` on `make run`, signals make and this process
+    together, and make passes on one more: a second KeyboardInterrupt raised while the
+    servers were being stopped used to leave the rest of them running on their ports.
+    """
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
+
+
+def _begin_stopping(*_) -> None:
+    ignore_stop_signals()
     raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _begin_stopping)
+
+
+def stop_all(servers: list[Server]) -> None:
+    ignore_stop_signals()
+    for server in reversed(servers):
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -283,8 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         servers.append(web_server(web_port, rasa_url))
 
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(stop_signal, _interrupt)
+    stop_on_signals()
     try:
         for server in servers:
             server.start().wait_ready()
@@ -325,8 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nStopping Ember…", flush=True)
         return 0
     finally:
-        for server in reversed(servers):
-            server.stop()
+        stop_all(servers)
 
 
 if __name__ == "__main__":
