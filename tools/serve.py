@@ -1,7 +1,8 @@
 """Starts Ember's servers, waits until each answers, and stops them all cleanly.
 
-`make run` uses it to start everything; the end-to-end tests use the same functions so
-they exercise exactly what a person gets.
+`make run` uses it to start everything under supervision (tools/supervision.py): a server
+that crashes is restarted, each Rasa worker on its own, while the others go on answering.
+The end-to-end tests use the same functions so they exercise exactly what a person gets.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import requests
 
 from ember.core.origins import ORIGINS_VARIABLE, parse_origins
-from ember.core.project import TOKEN_VARIABLE
+from ember.core.project import SHARED_PORT_VARIABLE, TOKEN_VARIABLE
+from tools.supervision import Supervisor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -73,11 +76,17 @@ class Server:
         )
         return self
 
-    def wait_ready(self, timeout: float = 180.0) -> None:
+    def wait_ready(
+        self, timeout: float = 180.0, trouble: Callable[[], str | None] | None = None
+    ) -> None:
+        """Waits until it answers; `trouble` says why waiting is pointless (it was given up)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+            reason = trouble() if trouble else None
+            if reason:
+                raise RuntimeError(reason)
             try:
                 if requests.get(self.ready_url, timeout=2).ok:
                     return
@@ -238,6 +247,24 @@ def web_server(
     )
 
 
+def supervised_rasa_workers(rasa: Server, workers: int) -> list[Server]:
+    """One single-worker Rasa server per worker, all on the same port (SO_REUSEPORT, see
+    ember/server/patches.py), so the supervisor restarts a crashed worker on its own."""
+    return [
+        replace(
+            rasa,
+            name=f"{rasa.name} {number}",
+            env={**rasa.env, "SANIC_WORKERS": "1", SHARED_PORT_VARIABLE: "1"},
+        )
+        for number in range(1, workers + 1)
+    ]
+
+
+# Loading the model takes Rasa up to a minute on a busy machine: a worker that fails
+# sooner failed to start (retried with backoff, then given up on); later it crashed.
+RASA_START_SECONDS = 60.0
+
+
 def missing_variables(endpoints: Path) -> list[str]:
     """The `${VAR}`s an endpoints file uses that the environment does not set.
 
@@ -293,6 +320,12 @@ def main(argv: list[str] | None = None) -> int:
         help="endpoints.yml (SQLite), or endpoints.prod.yml (PostgreSQL and Redis, "
         "configured by environment variables: see docs/deployment.md)",
     )
+    parser.add_argument(
+        "--supervisor-dir",
+        type=Path,
+        default=PROJECT_ROOT / "var" / "run",
+        help="where the supervisor keeps its configuration, socket and the servers' logs",
+    )
     args = parser.parse_args(argv)
 
     missing = missing_variables(args.endpoints)
@@ -307,23 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     content_port = int(os.environ.get("EMBER_CONTENT_PORT", 5056))
     content_url = os.environ.get("EMBER_CONTENT_URL", f"http://127.0.0.1:{content_port}")
     web_port = int(os.environ.get("EMBER_WEB_PORT", 8000))
-    servers = [
+    # The endpoints file names the action server's address: 5055 in endpoints.yml.
+    action_port = int(os.environ.get("EMBER_ACTION_PORT", 5055))
+    helpers = [
         content_server(content_port),
-        action_server(content_url=content_url),  # endpoints.yml: 5055
+        action_server(action_port, content_url=content_url),
     ]
-    if not args.shell:
-        rasa_url = f"http://127.0.0.1:{args.rasa_port}"
-        servers.append(
-            rasa_server(args.rasa_port, args.model, args.endpoints, origins=web_origins(web_port))
-        )
-        servers.append(web_server(web_port, rasa_url))
-
     stop_on_signals()
-    try:
-        for server in servers:
-            server.start().wait_ready()
-            print(f"✓ {server.name} is up ({server.ready_url})", flush=True)
-        if args.shell:
+    if args.shell:
+        try:
+            for server in helpers:
+                server.start().wait_ready()
+                print(f"✓ {server.name} is up ({server.ready_url})", flush=True)
             return subprocess.call(
                 [
                     sys.executable,
@@ -339,27 +367,52 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 cwd=PROJECT_ROOT,
             )
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            stop_all(helpers)
+
+    rasa = rasa_server(args.rasa_port, args.model, args.endpoints, origins=web_origins(web_port))
+    workers = supervised_rasa_workers(rasa, rasa_workers())
+    servers = [*helpers, *workers, web_server(web_port, f"http://127.0.0.1:{args.rasa_port}")]
+    supervisor = Supervisor(
+        servers,
+        folder=args.supervisor_dir,
+        project_root=PROJECT_ROOT,
+        start_seconds={worker.name: RASA_START_SECONDS for worker in workers},
+        say=lambda line: print(line, flush=True),
+    )
+    try:
+        supervisor.start()
+        for server in [*helpers, rasa, servers[-1]]:
+            server.wait_ready(trouble=supervisor.check)
+            print(f"✓ {server.name} is up ({server.ready_url})", flush=True)
         print(
-            f"\nEmber is running.\n"
+            f"\nEmber is running ({len(workers)} Rasa workers, each restarted if it crashes).\n"
             f"  Chat:     http://localhost:{web_port}/\n"
             f"  REST:     POST http://127.0.0.1:{args.rasa_port}/webhooks/rest/webhook\n"
-            f'            {{"sender": "me", "message": "hi"}} (Content-Type: application/json)\n'
+            f'            {{"sender": "<a random UUID4>", "message": "hi"}} '
+            f"(Content-Type: application/json)\n"
             f"  socketio: http://127.0.0.1:{args.rasa_port}/socket.io\n"
             f"  HTTP API: http://127.0.0.1:{args.rasa_port}/ (token in var/api_token)\n"
             f"  Content:  http://127.0.0.1:{content_port}/v1/content\n"
+            f"  Logs:     {args.supervisor_dir}/\n"
             f"  Chat in a terminal instead: make shell\n"
             f"Press Ctrl-C to stop.\n",
             flush=True,
         )
-        while all(server.process.poll() is None for server in servers):
-            time.sleep(1)
-        print("A server stopped unexpectedly; stopping the others.", file=sys.stderr)
+        reason = supervisor.watch()
+        print(f"Stopping Ember: {reason}.", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("\nStopping Ember…", flush=True)
         return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(f"Stopping Ember: {error}.", file=sys.stderr, flush=True)
+        return 1
     finally:
-        stop_all(servers)
+        ignore_stop_signals()
+        supervisor.stop()
 
 
 if __name__ == "__main__":

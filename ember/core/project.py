@@ -12,6 +12,8 @@ DOMAIN_DIR = PROJECT_ROOT / "domain"
 # The Rasa HTTP API's token, passed to every server by the environment, never on a command
 # line (`ps` shows those to every local user); tools/serve.py makes one if it is unset.
 TOKEN_VARIABLE = "EMBER_API_TOKEN"
+# "1": a single-worker Rasa server shares its port with others (ember/server/patches.py).
+SHARED_PORT_VARIABLE = "EMBER_SHARED_PORT"
 
 
 def load_domain(folder: Path = DOMAIN_DIR) -> dict[str, Any]:

@@ -28,6 +28,9 @@ The changes, one line each:
   message (ember.core.text.bounded), while the whole message is stored; and the server
   refuses a request body above MAX_REQUEST_BYTES before reading it, where Sanic would
   buffer up to 100 MB. A pasted megabyte cost 8-15 s of one worker's event loop.
+- With EMBER_SHARED_PORT=1 a single-worker server binds its port with SO_REUSEPORT, so that
+  `make run` can supervise each worker as a process of its own on the same port (one that
+  crashes is restarted while the others go on answering; tools/serve.py).
 - A custom action gets ACTION_TIMEOUT_SECONDS (EMBER_ACTION_TIMEOUT), not Rasa's 300 s:
   a hung action server must end the turn, with a kind reply, well within the lifetime of
   the conversation's lock ticket, or the next message would run beside the stuck one.
@@ -38,6 +41,7 @@ from __future__ import annotations
 import copy
 import os
 import random
+import socket
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, requires
 from typing import Any
@@ -65,6 +69,7 @@ from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
+from ember.core.project import SHARED_PORT_VARIABLE
 from ember.core.text import bounded
 from ember.server.channels.rest import MAX_BODY_BYTES
 from ember.server.stores.tracker import HonestTrackerStore
@@ -232,6 +237,32 @@ async def _too_large(request: Request, _: Exception) -> response.HTTPResponse:
     )
 
 
+def shared_port_socket(host: str, port: int) -> socket.socket:
+    """A listening address that other processes may bind too: the kernel shares the
+    connections out among them."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+_sanic_run = Sanic.run
+
+
+def run_on_shared_port(
+    self: Sanic, *args: Any, host: str | None = None, port: int | None = None, **settings: Any
+) -> Any:
+    if os.environ.get(SHARED_PORT_VARIABLE) != "1" or settings.get("sock") is not None:
+        return _sanic_run(self, *args, host=host, port=port, **settings)
+    if settings.get("workers", 1) != 1:
+        raise ValueError(f"{SHARED_PORT_VARIABLE}=1 needs SANIC_WORKERS=1")
+    return _sanic_run(
+        self, *args, sock=shared_port_socket(host or "127.0.0.1", port or 5005), **settings
+    )
+
+
 def configure_app_with_request_limit(*args: Any, **kwargs: Any) -> Sanic:
     app = _rasa_configure_app(*args, **kwargs)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
@@ -272,6 +303,7 @@ def apply() -> None:
     Agent._create_tracker_store = staticmethod(create_honest_tracker_store)
     MessageProcessor._parse_message_with_graph = parse_bounded_message
     rasa_run.configure_app = configure_app_with_request_limit
+    Sanic.run = run_on_shared_port
     check_action_timeout()
     rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     _applied = True
