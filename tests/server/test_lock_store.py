@@ -4,7 +4,10 @@ workers; Redis for the production profile's servers (skips without Redis, fails 
 """
 
 import asyncio
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from rasa.core.lock_store import LockStore
@@ -65,6 +68,47 @@ def test_a_failed_queue_change_leaves_the_queue_as_it_was(tmp_path):
             store.delete_lock("ana")
             raise RuntimeError("the worker failed halfway")
     assert store.get_lock("ana").now_serving == first
+
+
+def ticket_of_a_killed_worker(db) -> None:
+    """A worker takes a conversation's ticket and is killed mid-turn."""
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from ember.server.stores.lock import EmberSQLiteLockStore; "
+            "EmberSQLiteLockStore(db=sys.argv[1]).issue_ticket('ana'); print(flush=True); "
+            "time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    worker.stdout.readline()
+    worker.kill()
+    worker.wait()
+
+
+async def test_a_killed_workers_ticket_does_not_hold_the_conversation(tmp_path):
+    store = EmberSQLiteLockStore(db=tmp_path / "locks.db")
+    ticket_of_a_killed_worker(tmp_path / "locks.db")
+    assert store.get_lock("ana").tickets, "the killed worker's ticket is there"
+    started = time.monotonic()
+    async with store.lock("ana", wait_time_in_seconds=0.1):
+        waited = time.monotonic() - started
+    # Rasa would wait for the ticket to expire: LOCK_LIFETIME, a minute.
+    assert waited < 10
+
+
+def test_a_killed_workers_ticket_is_gone_when_the_store_opens(tmp_path):
+    ticket_of_a_killed_worker(tmp_path / "locks.db")
+    assert EmberSQLiteLockStore(db=tmp_path / "locks.db").get_lock("ana") is None
+
+
+def test_a_running_workers_ticket_is_kept(tmp_path):
+    store = EmberSQLiteLockStore(db=tmp_path / "locks.db")
+    ticket = store.issue_ticket("ana")
+    store.update_lock("ana")
+    assert EmberSQLiteLockStore(db=tmp_path / "locks.db").get_lock("ana").now_serving == ticket
 
 
 def test_messages_arriving_together_at_several_servers_are_handled_one_at_a_time(endpoint):

@@ -87,12 +87,27 @@ class EmberRedisLockStore(AtomicQueueChanges, RedisLockStore):
 SQLITE_BUSY_SECONDS = 5.0
 
 
+def process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process, but running
+    return True
+
+
 class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
     """Ticket queues in a SQLite file that every Rasa worker on this machine opens.
 
     Each queue change (issue, expire, finish and clean up) is one `BEGIN IMMEDIATE`
     transaction, so workers change a queue one after the other. The queries are small and
     run inside the event loop, as Rasa's Redis lock store's do.
+
+    Each ticket also records the process that holds it. A worker that was killed mid-turn
+    leaves its ticket behind, and Rasa would make that conversation wait until the ticket
+    expired (a minute); here such tickets are dropped when the store opens, and whenever
+    another worker waits behind one (every second while it waits).
     """
 
     def __init__(
@@ -112,6 +127,15 @@ class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
                 "CREATE TABLE IF NOT EXISTS ticket_locks "
                 "(conversation_id TEXT PRIMARY KEY, lock TEXT NOT NULL)"
             )
+            db_connection.execute(
+                "CREATE TABLE IF NOT EXISTS ticket_holders (conversation_id TEXT NOT NULL, "
+                "number INTEGER NOT NULL, pid INTEGER NOT NULL, "
+                "PRIMARY KEY (conversation_id, number))"
+            )
+            for (conversation_id,) in db_connection.execute(
+                "SELECT DISTINCT conversation_id FROM ticket_holders"
+            ).fetchall():
+                self._drop_tickets_of_stopped_processes(conversation_id)
 
     def _connection(self) -> sqlite3.Connection:
         local = self._local
@@ -169,7 +193,52 @@ class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
             deleted = connection.execute(
                 "DELETE FROM ticket_locks WHERE conversation_id = ?", (conversation_id,)
             ).rowcount
+            connection.execute(
+                "DELETE FROM ticket_holders WHERE conversation_id = ?", (conversation_id,)
+            )
         self._log_deletion(conversation_id, deleted > 0)
 
     def _atomically(self, conversation_id: str) -> AbstractContextManager:
         return self._transaction()
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._transaction() as connection:
+            number = super().issue_ticket(conversation_id, lock_lifetime)
+            connection.execute(
+                "INSERT OR REPLACE INTO ticket_holders (conversation_id, number, pid) "
+                "VALUES (?, ?, ?)",
+                (conversation_id, number, os.getpid()),
+            )
+        return number
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._transaction():
+            self._drop_tickets_of_stopped_processes(conversation_id)
+            super().update_lock(conversation_id)
+
+    def _drop_tickets_of_stopped_processes(self, conversation_id: str) -> None:
+        with self._transaction() as connection:
+            holders = connection.execute(
+                "SELECT number, pid FROM ticket_holders WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchall()
+            lock = self.get_lock(conversation_id)
+            live = {ticket.number for ticket in lock.tickets} if lock else set()
+            stale = [
+                number
+                for number, pid in holders
+                if number not in live or not process_is_running(pid)
+            ]
+            if not stale:
+                return
+            connection.executemany(
+                "DELETE FROM ticket_holders WHERE conversation_id = ? AND number = ?",
+                [(conversation_id, number) for number in stale],
+            )
+            if lock:
+                for number in stale:
+                    lock.remove_ticket_for(number)
+                if lock.tickets:
+                    self.save_lock(lock)
+                else:
+                    self.delete_lock(conversation_id)
