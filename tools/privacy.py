@@ -11,6 +11,7 @@ Only counts are printed, never anything a person wrote.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 import warnings
@@ -48,6 +49,23 @@ def open_store(endpoints: Path):
     return store
 
 
+def open_lock_store(endpoints: Path):
+    """The lock store the Rasa server uses for this endpoints file (or Rasa's in-memory
+    one, when the file names none: then no other process could hold a turn anyway)."""
+    with warnings.catch_warnings(record=True):
+        from rasa.core.lock_store import LockStore
+        from rasa.utils.endpoints import read_endpoint_config
+
+        return LockStore.create(read_endpoint_config(str(endpoints), "lock_store"))
+
+
+async def forget_between_turns(store, lock_store, sender: str):
+    """Erases a conversation while holding its lock, as a turn does: a turn in progress
+    ends first, so its end-of-turn save cannot write the conversation back."""
+    async with lock_store.lock(sender):
+        return store.erase(sender)
+
+
 def positive_days(value: str) -> int:
     try:
         days = int(value)
@@ -83,15 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(args.endpoints)
     import redis
     import sqlalchemy.exc
+    from rasa.core.lock_store import LockError
 
     try:
         if args.command == "forget":
-            erased = store.erase(args.sender)
+            lock_store = open_lock_store(args.endpoints)
+            erased = asyncio.run(forget_between_turns(store, lock_store, args.sender))
             print(f"Deleted {erased}." if erased.events else "No stored conversation has that id.")
         else:
             erased = store.prune(older_than=time.time() - args.days * DAY)
             print(f"Deleted {erased} whose last message is older than {args.days} days.")
-    except (sqlalchemy.exc.SQLAlchemyError, redis.RedisError) as error:
+    except (sqlalchemy.exc.SQLAlchemyError, redis.RedisError, LockError) as error:
         print(
             f"The tracker store of {args.endpoints} failed; nothing was deleted: {error}",
             file=sys.stderr,

@@ -1,5 +1,6 @@
 """The operator's privacy commands, on the tracker store an endpoints file names."""
 
+import asyncio
 import os
 import time
 
@@ -36,6 +37,8 @@ def sqlite_endpoints(tmp_path):
     endpoints.write_text(
         f"tracker_store:\n  type: ember.server.stores.tracker.EmberSQLTrackerStore\n"
         f"  dialect: sqlite\n  db: {db}\n"
+        "lock_store:\n  type: ember.server.stores.lock.EmberSQLiteLockStore\n"
+        f"  db: {tmp_path / 'locks.db'}\n"
     )
     return endpoints, EmberSQLTrackerStore(dialect="sqlite", db=str(db))
 
@@ -62,15 +65,35 @@ async def test_forget_deletes_one_conversation_and_prints_counts_only(endpoints_
     endpoints, store = endpoints_and_store
     await seed(store)
 
-    assert privacy.main(["--endpoints", str(endpoints), "forget", "ana"]) == 0
+    assert (
+        await asyncio.to_thread(privacy.main, ["--endpoints", str(endpoints), "forget", "ana"]) == 0
+    )
     printed = capsys.readouterr().out
     assert "Deleted 1 conversation (2 events)." in printed
     assert SECRET not in printed and "ana" not in printed
     assert await store.retrieve("ana") is None
     assert await store.retrieve("ben") is not None
 
-    privacy.main(["--endpoints", str(endpoints), "forget", "ana"])
+    await asyncio.to_thread(privacy.main, ["--endpoints", str(endpoints), "forget", "ana"])
     assert "No stored conversation has that id." in capsys.readouterr().out
+
+
+async def test_forget_during_a_turn_waits_for_it_so_nothing_is_written_back(
+    endpoints_and_store, capsys
+):
+    endpoints, store = endpoints_and_store
+    await seed(store)
+    turn = await store.retrieve("ana")
+    async with privacy.open_lock_store(endpoints).lock("ana"):
+        forgetting = asyncio.create_task(
+            asyncio.to_thread(privacy.main, ["--endpoints", str(endpoints), "forget", "ana"])
+        )
+        await asyncio.sleep(2)
+        assert not forgetting.done(), "forget did not wait for the turn in progress"
+        turn.update(ActionExecuted("utter_greet"))
+        await store.save(turn)  # the end-of-turn save of the turn in progress
+    assert await forgetting == 0
+    assert await store.retrieve("ana") is None
 
 
 async def test_prune_deletes_conversations_older_than_the_days_given(endpoints_and_store, capsys):
