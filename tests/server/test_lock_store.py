@@ -146,3 +146,26 @@ def test_messages_arriving_together_at_several_servers_are_handled_one_at_a_time
     assert problems == []
     assert len(handled) == SERVERS * MESSAGES_PER_SERVER
     assert stores[0].get_lock("ana") is None  # the last one out cleaned up
+
+
+def test_redis_queue_changes_keep_rasas_format_and_order(request):
+    redis_server = request.getfixturevalue("redis_server")
+    store = EmberRedisLockStore(
+        host=redis_server.host,
+        port=redis_server.port,
+        db=1,
+        key_prefix=request.getfixturevalue("redis_prefix"),
+    )
+    assert [store.issue_ticket("ana", 60), store.issue_ticket("ana", 60)] == [0, 1]
+    lock = store.get_lock("ana")  # Rasa's own reading of the stored queue
+    assert [ticket.number for ticket in lock.tickets] == [0, 1]
+    assert lock.now_serving == 0
+
+    store.issue_ticket("ana", -1)  # already expired
+    store.update_lock("ana")
+    assert [ticket.number for ticket in store.get_lock("ana").tickets] == [0, 1]
+
+    store.cleanup("ana", 0)
+    assert store.get_lock("ana").now_serving == 1
+    store.cleanup("ana", 1)
+    assert store.get_lock("ana") is None  # nobody waiting: the queue is gone

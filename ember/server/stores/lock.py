@@ -14,9 +14,9 @@ one write can erase the other's ticket: both messages are then processed at once
 server waits for a ticket that no longer exists until its caller gives up (the scale-out test
 met that in two runs out of eight).
 
-Here every read-change-write of a queue runs under a short Redis mutex of its own, so the
-servers change a queue one after the other; in SQLite, inside one write transaction. Waiting
-for one's turn is unchanged.
+Here every read-change-write of a queue is one step: in Redis a Lua script, which Redis runs
+alone (no other command runs in between, and nothing waits on the server's event loop); in
+SQLite one write transaction. Waiting for one's turn is unchanged.
 """
 
 from __future__ import annotations
@@ -25,46 +25,72 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
-# The mutex guards a few Redis round trips; if its holder died, it frees itself after this.
-GUARD_SECONDS = 5.0
-# These methods are synchronous inside the server's event loop: poll briefly.
-GUARD_POLL_SECONDS = 0.005
+# The queue as Rasa stores it ({"conversation_id": ..., "tickets": ["{\"number\": 0,
+# \"expires\": ...}", ...]}), read without expired tickets, and written back (or deleted
+# when empty); shared by the three scripts below. Times come from the calling server's
+# clock, as in Rasa's own lock store.
+_QUEUE_IN_LUA = """
+local key, conversation_id, now = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local function live_tickets(stored)
+  local tickets = {}
+  for _, serialised in ipairs(cjson.decode(stored)["tickets"] or {}) do
+    local ticket = cjson.decode(serialised)
+    if ticket["expires"] >= now then table.insert(tickets, ticket) end
+  end
+  return tickets
+end
+local function save(tickets)
+  local serialised = {}
+  for index, ticket in ipairs(tickets) do
+    serialised[index] = cjson.encode(cjson.encode(ticket))
+  end
+  redis.call("SET", key, '{"conversation_id": ' .. cjson.encode(conversation_id)
+    .. ', "tickets": [' .. table.concat(serialised, ", ") .. "]}")
+end
+local stored = redis.call("GET", key)
+"""
+_ISSUE_TICKET = (
+    _QUEUE_IN_LUA
+    + """
+local tickets = stored and live_tickets(stored) or {}
+local number = #tickets > 0 and tickets[#tickets]["number"] + 1 or 0
+table.insert(tickets, {number = number, expires = now + tonumber(ARGV[3])})
+save(tickets)
+return number
+"""
+)
+_REMOVE_EXPIRED = (
+    _QUEUE_IN_LUA
+    + """
+if stored then save(live_tickets(stored)) end
+"""
+)
+# Finishing, checking for waiters and deleting are one step: otherwise a ticket issued in
+# between would lose its queue.
+_FINISH_AND_CLEAN_UP = (
+    _QUEUE_IN_LUA
+    + """
+if not stored then return end
+local remaining = {}
+for _, ticket in ipairs(live_tickets(stored)) do
+  if ticket["number"] ~= tonumber(ARGV[3]) then table.insert(remaining, ticket) end
+end
+if #remaining == 0 then redis.call("DEL", key) else save(remaining) end
+"""
+)
 
 
-class AtomicQueueChanges:
-    """Makes each read-change-write of a conversation's ticket queue one atomic step.
-
-    A lock store mixes this in and says, in `_atomically`, how its storage does that.
-    """
-
-    def _atomically(self, conversation_id: str) -> AbstractContextManager:
-        raise NotImplementedError
-
-    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        with self._atomically(conversation_id):
-            return super().issue_ticket(conversation_id, lock_lifetime)
-
-    def update_lock(self, conversation_id: str) -> None:
-        with self._atomically(conversation_id):
-            super().update_lock(conversation_id)
-
-    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        # Finishing, checking for waiters and deleting are one step: otherwise a ticket
-        # issued in between would lose its queue.
-        with self._atomically(conversation_id):
-            super().cleanup(conversation_id, ticket_number)
-
-
-class EmberRedisLockStore(AtomicQueueChanges, RedisLockStore):
+class EmberRedisLockStore(RedisLockStore):
     """`RedisLockStore` with atomic ticket issuing, expiry and clean-up."""
 
     def __init__(self, endpoint_config: EndpointConfig | None = None, **settings: Any) -> None:
@@ -72,14 +98,26 @@ class EmberRedisLockStore(AtomicQueueChanges, RedisLockStore):
         if endpoint_config is not None:
             settings = {"host": endpoint_config.url, **endpoint_config.kwargs, **settings}
         super().__init__(**settings)
+        self._issue = self.red.register_script(_ISSUE_TICKET)
+        self._remove_expired = self.red.register_script(_REMOVE_EXPIRED)
+        self._finish = self.red.register_script(_FINISH_AND_CLEAN_UP)
 
-    def _atomically(self, conversation_id: str) -> AbstractContextManager:
-        return self.red.lock(
-            f"{self.key_prefix.rstrip(':')}-guard:{conversation_id}",
-            timeout=GUARD_SECONDS,
-            blocking_timeout=GUARD_SECONDS,
-            sleep=GUARD_POLL_SECONDS,
+    def _run(self, script: Any, conversation_id: str, *args: float) -> Any:
+        return script(
+            keys=[self.key_prefix + conversation_id], args=[conversation_id, time.time(), *args]
         )
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return int(self._run(self._issue, conversation_id, lock_lifetime))
+        except Exception as error:
+            raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        self._run(self._remove_expired, conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        self._run(self._finish, conversation_id, ticket_number)
 
 
 # Another worker's transaction holds the file for well under a millisecond; waiting this long
@@ -97,7 +135,7 @@ def process_is_running(pid: int) -> bool:
     return True
 
 
-class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
+class EmberSQLiteLockStore(LockStore):
     """Ticket queues in a SQLite file that every Rasa worker on this machine opens.
 
     Each queue change (issue, expire, finish and clean up) is one `BEGIN IMMEDIATE`
@@ -198,9 +236,6 @@ class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
             )
         self._log_deletion(conversation_id, deleted > 0)
 
-    def _atomically(self, conversation_id: str) -> AbstractContextManager:
-        return self._transaction()
-
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._transaction() as connection:
             number = super().issue_ticket(conversation_id, lock_lifetime)
@@ -215,6 +250,12 @@ class EmberSQLiteLockStore(AtomicQueueChanges, LockStore):
         with self._transaction():
             self._drop_tickets_of_stopped_processes(conversation_id)
             super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # Finishing, checking for waiters and deleting are one step: otherwise a ticket
+        # issued in between would lose its queue.
+        with self._transaction():
+            super().cleanup(conversation_id, ticket_number)
 
     def _drop_tickets_of_stopped_processes(self, conversation_id: str) -> None:
         with self._transaction() as connection:
