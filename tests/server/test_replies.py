@@ -1,0 +1,122 @@
+"""Every message gets an answer, said honestly, whatever failed: the channel's last resort
+(ember/server/channels/replies.py) with Ember's real domain and Rasa's real stores."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import InMemoryLockStore, LockError
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+
+from ember.server.channels.replies import handle_with_reply
+from ember.server.stores.tracker import (
+    ConversationNotSaved,
+    ConversationUnreadable,
+    ErasureFailed,
+    HonestTrackerStore,
+)
+from tests.helpers import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "domain"))
+
+
+class BrokenLockStore(InMemoryLockStore):
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = 60) -> int:
+        raise LockError("Redis is down")
+
+
+def agent(domain: Domain, lock_store=None, store=None) -> SimpleNamespace:
+    tracker_store = HonestTrackerStore(store or InMemoryTrackerStore(domain))
+    return SimpleNamespace(
+        domain=domain,
+        nlg=TemplatedNaturalLanguageGenerator(domain.responses),
+        tracker_store=tracker_store,
+        lock_store=lock_store or InMemoryLockStore(),
+    )
+
+
+def said(domain: Domain, *responses: str) -> list[str]:
+    """What these responses send, paragraph by paragraph."""
+    return [part for name in responses for part in domain.responses[name][0]["text"].split("\n\n")]
+
+
+async def answer(agent, text: str, handle, metadata=None) -> list[str]:
+    """The texts sent (Rasa's channels send each paragraph of a response on its own)."""
+    output = CollectingOutputChannel()
+    message = UserMessage(text, output, "0b8f5f6e-2c1d-4a57-9a43-1f0e6d2b7c9a", metadata=metadata)
+    await handle_with_reply(agent, handle, message, lambda: len(output.messages))
+    return [sent.get("text", "") for sent in output.messages]
+
+
+def raising(error: Exception, said: str | None = None):
+    async def handle(message: UserMessage) -> None:
+        if said:
+            await message.output_channel.send_response(message.sender_id, {"text": said})
+        raise error
+
+    return handle
+
+
+async def test_a_turn_that_could_not_be_saved_says_so_after_its_replies(domain):
+    texts = await answer(
+        agent(domain), "i miss her", raising(ConversationNotSaved("x"), "I hear you")
+    )
+    assert texts == ["I hear you", *said(domain, "utter_message_not_saved")]
+
+
+async def test_a_crisis_whose_turn_failed_to_save_before_any_reply_still_gets_contacts(domain):
+    texts = await answer(
+        agent(domain),
+        "i want to end my life",
+        raising(ConversationNotSaved("x")),
+        {"country": "GB"},
+    )
+    assert "116 123" in " ".join(texts)  # Samaritans: the contacts for the page's country
+    assert texts[-1] == said(domain, "utter_message_not_saved")[-1]
+
+
+async def test_with_the_lock_store_down_a_crisis_gets_contacts_and_the_truth(domain):
+    texts = await answer(
+        agent(domain, lock_store=BrokenLockStore()),
+        "i want to end my life",
+        raising(LockError("Redis is down")),
+    )
+    assert "findahelpline.com" in " ".join(texts)
+    assert texts[-1] == said(domain, "utter_message_not_saved")[-1]
+
+
+async def test_with_the_tracker_store_unreadable_anything_else_gets_the_apology(domain):
+    texts = await answer(
+        agent(domain, lock_store=BrokenLockStore()),
+        "i miss her",
+        raising(ConversationUnreadable("OperationalError")),
+    )
+    assert texts == said(domain, "utter_something_went_wrong", "utter_message_not_saved")
+
+
+async def test_an_erasure_is_confirmed_only_once_the_store_erased_it(domain):
+    store = InMemoryTrackerStore(domain)
+    helper = agent(domain, store=store)
+
+    async def erased(message: UserMessage) -> None:
+        store.erased_conversations = {message.sender_id}  # what ErasesOnRequest.save records
+
+    assert await answer(helper, "yes", erased) == said(domain, "utter_data_deleted")
+
+    # Told once: the next turn is an ordinary one.
+    async def replies(message: UserMessage) -> None:
+        await message.output_channel.send_response(message.sender_id, {"text": "Hello again"})
+
+    assert await answer(helper, "hi", replies) == ["Hello again"]
+
+
+async def test_a_failed_erasure_says_nothing_was_deleted(domain):
+    texts = await answer(agent(domain), "yes", raising(ErasureFailed("OperationalError")))
+    assert texts == said(domain, "utter_data_not_deleted")
