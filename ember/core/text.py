@@ -20,8 +20,8 @@ def fold_words(text: str) -> str:
 # megabyte would stall every conversation on that worker for seconds. Nothing a person
 # types in one message comes near this; a long paste keeps its start, where people say what
 # it is, and its end, where goodbye notes and requests for help tend to be.
-READ_HEAD_CHARACTERS = 16_000
-READ_TAIL_CHARACTERS = 4_000
+READ_HEAD_CHARACTERS = 8_000
+READ_TAIL_CHARACTERS = 2_000
 
 
 def bounded(text: str) -> str:

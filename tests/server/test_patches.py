@@ -149,3 +149,53 @@ async def test_a_single_variation_is_still_said_and_slots_are_filled():
     tracker.update(BotUttered("you said the silence", metadata={"utter_action": "utter_only"}))
     reply = await nlg.generate("utter_only", tracker, "rest")
     assert reply["text"] == "you said the silence"
+
+
+async def test_button_payloads_are_not_read_as_templates_but_text_still_is(caplog):
+    from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    payload = '/inform_country{"country":"US"}'
+    nlg = TemplatedNaturalLanguageGenerator(
+        {"utter_ask": [{"text": "hi {name}", "buttons": [{"title": "US", "payload": payload}]}]}
+    )
+    tracker = DialogueStateTracker("someone", [TextSlot("name", mappings=[{}])])
+    tracker.update(SlotSet("name", "Ana"))
+    reply = await nlg.generate("utter_ask", tracker, "rest")
+    assert reply["text"] == "hi Ana"
+    assert reply["buttons"] == [{"title": "US", "payload": payload}]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], "no interpolation errors"
+
+
+def test_custom_actions_get_a_short_timeout_below_the_ticket_lifetime():
+    from rasa.core.actions import action
+
+    assert action.DEFAULT_REQUEST_TIMEOUT == patches.ACTION_TIMEOUT_SECONDS <= 10
+    with pytest.raises(patches.ActionTimeoutTooLong):
+        patches.check_action_timeout(300)
+
+
+def test_rasa_keeps_no_memory_store_to_fall_back_on():
+    from rasa.core.agent import Agent
+
+    from ember.server.stores.tracker import HonestTrackerStore
+
+    assert isinstance(Agent._create_tracker_store(None, Domain.empty()), HonestTrackerStore)
+
+
+def test_the_nlu_reads_a_bounded_part_of_a_huge_message_and_keeps_all_of_it(monkeypatch):
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
+
+    read = []
+
+    def parse(self, message, *args, **kwargs):
+        read.append(message.text)
+        return {"text": message.text, "intent": {}, "entities": []}
+
+    monkeypatch.setattr(patches, "_rasa_parse_message_with_graph", parse)
+    huge = "why " * 250_000 + "i want to end my life"
+    parsed = MessageProcessor._parse_message_with_graph(None, UserMessage(huge), None)
+    assert len(read[0]) < 11_000 and read[0].endswith("i want to end my life")
+    assert parsed["text"] == huge
