@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 
 import aiohttp
 import socketio
+
+from tests.helpers import PROJECT_ROOT
 
 # python-engineio, which Rasa's socketio channel brings, builds its client's websocket options
 # with aiohttp 3.10's ClientWSTimeout; Rasa pins aiohttp 3.9, whose ws_connect takes that
@@ -21,6 +24,15 @@ def texts(replies: list[dict]) -> str:
 
 def buttons(replies: list[dict]) -> list[str]:
     return [button["payload"] for reply in replies for button in reply.get("buttons", [])]
+
+
+def keep_figures(filename: str, key: str, figures: dict) -> None:
+    """Adds one round's figures to results/<filename>, beside the other rounds'."""
+    out = PROJECT_ROOT / "results"
+    out.mkdir(exist_ok=True)
+    path = out / filename
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**saved, key: figures}, indent=2) + "\n")
 
 
 def carries_contacts(reply: str) -> bool:

@@ -10,7 +10,6 @@ service answers again. The figures are printed and written to results/faults.jso
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -30,7 +29,7 @@ import pytest
 import requests
 import yaml
 
-from tests.e2e.conftest import carries_contacts
+from tests.e2e.conftest import carries_contacts, keep_figures
 from tests.helpers import PROJECT_ROOT, Postgres, Redis, production_environment, unavailable
 from tests.servers import TOKEN
 from tools import serve
@@ -241,11 +240,7 @@ def figures(ember: RunningEmber, name: str, people: list[Person], since: float) 
 
 
 def report(capsys, results: dict) -> None:
-    out = PROJECT_ROOT / "results"
-    out.mkdir(exist_ok=True)
-    path = out / "faults.json"
-    saved = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**saved, results["fault"]: results}, indent=2) + "\n")
+    keep_figures("faults.json", results["fault"], results)
     with capsys.disabled():
         print(
             f"\nfaults [{results['fault']}]: " + ", ".join(f"{k} {v}" for k, v in results.items())

@@ -8,7 +8,6 @@ The figures are printed and written to results/load.json; there are no timing as
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import statistics
 import time
@@ -18,8 +17,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import carries_contacts
-from tests.helpers import PROJECT_ROOT
+from tests.e2e.conftest import carries_contacts, keep_figures
 
 pytestmark = pytest.mark.e2e
 
@@ -121,11 +119,7 @@ def figures(name: str, people: list[Person]) -> dict:
 
 
 def report(capsys, results: dict) -> None:
-    out = PROJECT_ROOT / "results"
-    out.mkdir(exist_ok=True)
-    path = out / "load.json"
-    saved = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**saved, results["round"]: results}, indent=2) + "\n")
+    keep_figures("load.json", results["round"], results)
     with capsys.disabled():
         print(
             f"\nload [{results['round']}]: "

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,15 +219,15 @@ class HonestTrackerStore(FailSafeTrackerStore):
         super().__init__(tracker_store)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        try:
-            return await self._tracker_store.retrieve(sender_id)
-        except Exception as error:
-            logger.error("Could not read a conversation: %s.", type(error).__name__)
-            raise ConversationUnreadable(type(error).__name__) from None
+        return await self._read(self._tracker_store.retrieve(sender_id))
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._read(self._tracker_store.retrieve_full_tracker(sender_id))
+
+    @staticmethod
+    async def _read(reading: Awaitable[DialogueStateTracker | None]) -> DialogueStateTracker | None:
         try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
+            return await reading
         except Exception as error:
             logger.error("Could not read a conversation: %s.", type(error).__name__)
             raise ConversationUnreadable(type(error).__name__) from None
