@@ -10,6 +10,7 @@ service answers again. The figures are printed and written to results/faults.jso
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -185,22 +187,38 @@ async def load(ember: RunningEmber, seconds: float, fault=None, at: float = 0.0)
 
 
 def stored_once_in_order(stored: list[str], turns: list[Turn]) -> tuple[list[Turn], int]:
-    """(lost turns, duplicated or unexpected count): stored messages matched in order against
-    those sent; a message the person was told was not kept, or that got no answer, may be
-    absent."""
+    """(lost turns, duplicated or unexpected count) in the best alignment of the stored
+    messages with those sent, in order: a message the person was told was not kept, or that
+    got no answer, may be absent. (The same words recur in a conversation, so the alignment
+    is found by dynamic programming, not greedily.)"""
+    rows, columns = len(turns), len(stored)
+    # cost[i][j]: fewest lost + unexpected for turns[i:] against stored[j:].
+    cost = [[0] * (columns + 1) for _ in range(rows + 1)]
+    for j in range(columns - 1, -1, -1):
+        cost[rows][j] = cost[rows][j + 1] + 1
+    for i in range(rows - 1, -1, -1):
+        cost[i][columns] = cost[i + 1][columns] + turns[i].must_be_stored
+        for j in range(columns - 1, -1, -1):
+            best = min(cost[i + 1][j] + turns[i].must_be_stored, cost[i][j + 1] + 1)
+            if turns[i].text == stored[j]:
+                best = min(best, cost[i + 1][j + 1])
+            cost[i][j] = best
     lost: list[Turn] = []
-    extra = 0
-    position = 0
-    for text in stored:
-        while position < len(turns) and turns[position].text != text:
-            if turns[position].must_be_stored:
-                lost.append(turns[position])
-            position += 1
-        if position == len(turns):
-            extra += 1
+    extra = i = j = 0
+    while i < rows or j < columns:
+        if (
+            i < rows
+            and j < columns
+            and turns[i].text == stored[j]
+            and cost[i][j] == cost[i + 1][j + 1]
+        ):
+            i, j = i + 1, j + 1
+        elif i < rows and cost[i][j] == cost[i + 1][j] + turns[i].must_be_stored:
+            if turns[i].must_be_stored:
+                lost.append(turns[i])
+            i += 1
         else:
-            position += 1
-    lost += [turn for turn in turns[position:] if turn.must_be_stored]
+            extra, j = extra + 1, j + 1
     return lost, extra
 
 
@@ -214,9 +232,21 @@ def figures(ember: RunningEmber, name: str, people: list[Person], since: float) 
     lost: list[Turn] = []
     duplicated = 0
     for person in people:
-        person_lost, person_extra = stored_once_in_order(
-            ember.stored_texts(person.sender), person.turns
-        )
+        stored = ember.stored_texts(person.sender)
+        person_lost, person_extra = stored_once_in_order(stored, person.turns)
+        if person_lost and not lost:
+            (ember.workdir / "lost.json").write_text(
+                json.dumps(
+                    {
+                        "sent": [
+                            (t.text, t.status, t.told_not_saved, round(t.started, 2))
+                            for t in person.turns
+                        ],
+                        "stored": stored,
+                    },
+                    indent=1,
+                )
+            )
         lost += person_lost
         duplicated += person_extra
     answered = [t.seconds for t in turns if t.seconds is not None]
@@ -373,17 +403,19 @@ class PrivatePostgres:
     """A PostgreSQL cluster in a folder of the test's, on a free port (the machine's own
     server is shared and must not be stopped)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
         binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
         if not binaries:
             unavailable("PostgreSQL's server programs (pg_ctl, initdb) are not installed")
         self.bin = binaries[-1].parent
-        self.folder, self.port = folder, serve.free_port()
-        self.data = folder / "data"
+        # Not under pytest's folders: those are private to root, and the server may run as
+        # the postgres user.
+        self.folder, self.port = Path(tempfile.mkdtemp(prefix="ember-postgres-")), serve.free_port()
+        self.data = self.folder / "data"
         # PostgreSQL refuses to run as root: as root, run it as the postgres user.
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
-            shutil.chown(folder, "postgres")
+            shutil.chown(self.folder, "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
 
     def _run(self, program: str, *args: str) -> None:
@@ -410,6 +442,9 @@ class PrivatePostgres:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def settings(self) -> Postgres:
         return Postgres("127.0.0.1", self.port, "postgres", "", "postgres")
@@ -453,16 +488,19 @@ class PrivateRedis:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory):
+def services():
     if not shutil.which("redis-server"):
         unavailable("redis-server is not installed")
-    postgres = PrivatePostgres(tmp_path_factory.mktemp("postgres"))
+    postgres = PrivatePostgres()
     redis_server = PrivateRedis()
     postgres.start()
     redis_server.start()
-    yield postgres, redis_server
-    redis_server.stop()
-    postgres.stop()
+    try:
+        yield postgres, redis_server
+    finally:
+        redis_server.stop()
+        postgres.stop()
+        postgres.remove()
 
 
 @pytest.fixture(scope="module")
