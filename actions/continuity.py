@@ -122,6 +122,23 @@ def boundary_day(progress: dict[str, Any], when: Moment) -> str:
     return boundaries.day_label(day_number(start, when.today), progress.get("days"))
 
 
+# The reflections a person can leave half-way, the words for each, and how to resume it.
+RESUMABLE = {
+    "Your acceptance reflection": ("acceptance reflection", "request_acceptance"),
+    "Your self-love reflection": ("self-love reflection", "request_self_love"),
+    "Your boundary reflection": ("boundary reflection", "request_boundaries"),
+}
+
+
+def reflection_left_halfway(slots: dict[str, Any]) -> tuple[str, str] | None:
+    """The first reflection with some answers but not all, as (its name, the resume intent)."""
+    for title, headings in journal.REFLECTION_SLOTS.items():
+        answered = [bool(slots.get(slot)) for slot in headings]
+        if title in RESUMABLE and any(answered) and not all(answered):
+            return RESUMABLE[title]
+    return None
+
+
 class ActionWelcomeBack(Action):
     """After a greeting: picks up the thread for someone who chose to be remembered and
     comes back after a gap; says nothing otherwise."""
@@ -149,6 +166,13 @@ class ActionWelcomeBack(Action):
             dispatcher.utter_message(
                 response="utter_welcome_back_last_checkin",
                 last=f"{last['score']} ({mood.SCALE.get(last['score'], '')})",
+            )
+        left = reflection_left_halfway(tracker.current_slot_values())
+        if left:
+            dispatcher.utter_message(
+                response="utter_welcome_back_reflection",
+                reflection=left[0],
+                buttons=[{"title": "Pick it up again", "payload": f"/{left[1]}"}],
             )
         dispatcher.utter_message(response="utter_offer_checkin")
         return []

@@ -138,7 +138,9 @@ async def test_without_consent_older_check_ins_are_not_shown(dispatcher, domain)
 
 async def test_welcome_back_after_six_hours_knows_the_boundary_day(dispatcher, domain):
     progress = started(date(2026, 11, 20), 30, ZONE, "2026-11-20T20:00:00+00:00")
-    slots = {"remember_consent": "yes", "boundary_progress": progress, "boundary_rule": "no texts"}
+    finished = {"pull_trigger": "nights", "boundary_rule": "no texts", "urge_plan": "a walk"}
+    slots = {"remember_consent": "yes", "boundary_progress": progress, **finished}
+    slots["boundary_duration"] = "30 days"
     person = tracker("2026-12-01T08:00:00Z", "2026-12-01T14:00:00Z", slots=slots)
     await ActionWelcomeBack().run(dispatcher, person, domain)
     assert responses_sent(dispatcher) == ["utter_welcome_back_boundary", "utter_offer_checkin"]
@@ -207,3 +209,12 @@ async def test_the_journal_is_text_and_a_markdown_file(dispatcher, domain):
     assert message["response"] == "utter_journal" and "the silence" in message["journal"]
     assert message["custom"]["data"]["journal"]["filename"] == "ember-journal-2026-12-01.md"
     assert "- The hardest part: the silence" in message["custom"]["data"]["journal"]["markdown"]
+
+
+async def test_welcome_back_offers_to_resume_a_reflection_left_half_way(dispatcher, domain):
+    slots = {"remember_consent": "yes", "hardest_part": "the silence"}
+    person = tracker("2026-12-01T08:00:00Z", "2026-12-01T20:00:00Z", slots=slots)
+    await ActionWelcomeBack().run(dispatcher, person, domain)
+    assert responses_sent(dispatcher) == ["utter_welcome_back_reflection", "utter_offer_checkin"]
+    assert dispatcher.messages[0]["reflection"] == "acceptance reflection"
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/request_acceptance"

@@ -91,3 +91,14 @@ def test_without_consent_nothing_is_carried_into_the_next_visit(ember):
     assert not buttons(welcome) and "Welcome back" not in texts(welcome)
     next_visit = texts(ember.say(me, "/show_my_mood", at("2026-11-22", "20:01")))
     assert "no check-ins to show yet" in next_visit
+
+
+def test_a_reflection_left_half_way_is_offered_again_on_the_next_visit(ember):
+    me = f"back-{uuid.uuid4().hex[:12]}"
+    ember.say(me, "/remember_me", at("2026-11-20"))
+    ember.say(me, "/request_acceptance", at("2026-11-20"))
+    ember.say(me, "the quiet evenings", at("2026-11-20"))
+    ember.say(me, "/stop", at("2026-11-20"))
+    welcome = ember.say(me, "hi", at("2026-11-21"))
+    assert "acceptance reflection" in texts(welcome)
+    assert "/request_acceptance" in buttons(welcome)
