@@ -56,7 +56,7 @@ class Moment:
     now: datetime
     zone: str
     previous: datetime | None  # the message before it
-    visit_start: datetime  # the first message of this Rasa session
+    visit_start: datetime  # the first message of this visit
 
     @property
     def today(self) -> date:
