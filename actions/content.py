@@ -30,6 +30,7 @@ REQUESTS = {
     "ask_why_they_ran": ("card", "why"),
     "ask_what_to_say_back": ("boundary_script", None),
     "they_reached_out": ("boundary_script", None),
+    "show_my_boundary": ("boundary_script", None),
 }
 DEFAULT_REQUEST = ("exercise", "grounding")
 # Right after the boundary summary: a plan to hold the boundary by.

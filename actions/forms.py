@@ -10,7 +10,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
+from actions.continuity import CONSENT_SLOT, PROGRESS_SLOT, moment
 from actions.guard import answers_kindly_on_failure
+from ember.core import boundaries
+from ember.core.clock import iso
 from ember.core.reflection_replies import (
     INTERRUPTING_INTENTS,
     LEFT_OPEN,
@@ -112,3 +115,26 @@ class ValidateSelfLoveForm(ReflectionFormValidator):
 class ValidateBoundaryForm(ReflectionFormValidator):
     def name(self) -> str:
         return "validate_boundary_form"
+
+    async def get_validation_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        durations = [
+            event["value"]
+            for event in events
+            if event.get("name") == "boundary_duration" and event.get("value")
+        ]
+        if not durations:
+            return events
+        # The count starts the day the boundary is set, in the person's own time zone.
+        when = moment(tracker)
+        progress = boundaries.started(
+            when.today, boundaries.duration_days(durations[-1]), when.zone, iso(when.now)
+        )
+        if tracker.get_slot(CONSENT_SLOT) is None:
+            dispatcher.utter_message(response="utter_boundary_count_offer")
+        return [*events, SlotSet(PROGRESS_SLOT, progress)]

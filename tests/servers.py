@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from ember.core.clock import TEST_CLOCK_VARIABLE
 from tools import serve
 from tools.serve import free_port
 
@@ -88,11 +89,14 @@ class Ember:
                 server.stop()
 
     def _action_server(self) -> serve.Server:
-        return serve.action_server(
+        server = serve.action_server(
             self.action_port,
             log_path=self.workdir / "actions.log",
             content_url=self.content.ready_url.removesuffix("/health"),
         )
+        # Lets the tests send a message's time as metadata, to simulate days (ember/core/clock.py).
+        server.env[TEST_CLOCK_VARIABLE] = "1"
+        return server
 
     def _rasa_server(self) -> serve.Server:
         return serve.rasa_server(

@@ -135,6 +135,15 @@
     return item;
   }
 
+  function addElement(element) {
+    const item = document.createElement("li");
+    item.className = "msg bot";
+    item.append(element);
+    log.append(item);
+    item.scrollIntoView({ block: "end" });
+    return item;
+  }
+
   function showStatus(text) { status.textContent = text || ""; }
 
   // ---- conversation ----------------------------------------------------------------------
@@ -168,6 +177,9 @@
     addMessage("user", shown || text);
     // The label lets the restored history show a button's title rather than its payload.
     const metadata = shown ? { label: shown } : {};
+    // Days (a boundary's count, check-ins) are counted in the person's own time zone.
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone) metadata.timezone = zone;
     const message = { message: text, session_id: state.conversation, metadata };
     // The country goes along only when it changes, so a country the person names in the
     // chat ("I'm in the UK") is not overwritten by the browser's setting on the next message.
@@ -184,6 +196,9 @@
     socket.emit("user_uttered", message);
     return true;
   }
+
+  // For the scripts that add their own buttons (journal.js).
+  window.EmberChat = { send };
 
   async function fetchHistory() {
     const answer = await fetch(`/api/history/${state.conversation}`, { cache: "no-store" });
@@ -256,6 +271,14 @@
       sendButton.disabled = false;
     });
     socket.on("bot_uttered", (message) => {
+      // Rich replies (the mood chart, the journal) are drawn by their own scripts.
+      for (const render of window.EmberRenderers || []) {
+        const element = render(message);
+        if (element) {
+          lastTurn.push(addElement(element));
+          return;
+        }
+      }
       if (!message || typeof message.text !== "string") return;
       const buttons = (message.quick_replies || message.buttons || []).map((button) => ({
         title: String(button.title),

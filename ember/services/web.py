@@ -44,6 +44,9 @@ ASSETS = {
     "/chat.js": "chat.js",
     "/chat.css": "chat.css",
     "/favicon.svg": "favicon.svg",
+    "/mood-chart.js": "mood-chart.js",
+    "/journal.js": "journal.js",
+    "/continuity.css": "continuity.css",
     "/vendor/socket.io.min.js": "node_modules/socket.io-client/dist/socket.io.min.js",
 }
 LABEL_LIMIT = 200

@@ -184,6 +184,7 @@ def test_a_story_that_contradicts_the_training_data_is_held_back(project):
     (project / "data" / "stories" / "other.yml").write_text(
         'version: "3.1"\nstories:\n- story: a different answer to the same start\n  steps:\n'
         "  - intent: greet\n  - action: utter_ai_notice\n  - action: utter_greet\n"
+        "  - action: action_welcome_back\n"
         "  - intent: they_blocked_me\n  - action: utter_ai_notice\n"
         "  - action: utter_they_blocked_me\n  - action: utter_anything_else\n"
     )

@@ -71,6 +71,7 @@ def test_checked_conversations_become_stories_with_what_ember_predicts(stories):
         {"intent": "greet"},
         {"action": "utter_ai_notice"},
         {"action": "utter_greet"},
+        {"action": "action_welcome_back"},
         {"intent": "they_stopped_replying"},
         {"action": "utter_they_stopped_replying"},
         {"action": "utter_offer_paths"},
