@@ -1,5 +1,6 @@
 """Faults under load: Ember as `make run` starts it (supervised, a Rasa worker per core), with
-20 people talking at once, crisis messages among their words, while something breaks.
+20 people talking at once (each pausing 1-3 s between messages, as people do), crisis messages
+among their words, while something breaks.
 
 After each fault, checked from the tracker store: every message is stored exactly once and in
 order, unless the person was told it could not be kept (or their request never got an answer
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -40,6 +42,8 @@ from tools.supervision import Supervisor
 pytestmark = pytest.mark.e2e
 
 USERS = 20
+# People read the reply and type the next message: a pause between sending and sending.
+THINK_SECONDS = (1.0, 3.0)
 CRISIS = "i want to end my life"
 SCRIPT = [
     "hi",
@@ -156,7 +160,10 @@ def running(tmp_path_factory) -> RunningEmber:
 
 async def talk(session: aiohttp.ClientSession, url: str, person: Person, until: float) -> None:
     number = 0
+    pauses = random.Random(person.sender)  # the same rhythm for the same person
     while time.monotonic() < until:
+        if number:
+            await asyncio.sleep(pauses.uniform(*THINK_SECONDS))
         text = SCRIPT[number % len(SCRIPT)]
         number += 1
         turn = Turn(text, time.monotonic())

@@ -18,7 +18,7 @@ from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTE
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from ember.core.risk import CRISIS_INTENT, Risk, assess, decide
+from ember.core.risk import decide
 from ember.core.slots import COUNTRY_SLOT
 from ember.core.text import bounded
 from ember.server.nlu.channel_country import country_from_metadata
@@ -162,10 +162,12 @@ async def send_unstored(agent: Agent, message: UserMessage, responses: list[str]
 
 
 async def intent_of_this_message(agent: Agent, message: UserMessage) -> str | None:
-    """The intent Rasa stored for this message; if Rasa failed before storing it, what the
-    crisis safety net reads in its words (so a crisis still gets contacts)."""
+    """The intent Rasa stored for this message. If Rasa failed before storing it (the lock
+    store was down when it arrived), it is stored now, read by the NLU with its safety net,
+    so that nothing the person wrote is lost and a crisis still gets contacts."""
     tracker = await agent.tracker_store.retrieve(message.sender_id)
     latest = tracker.latest_message if tracker else None
-    if latest is not None and latest.message_id == message.message_id:
-        return latest.intent.get("name")
-    return CRISIS_INTENT if assess(message.text or "") is Risk.CRISIS else None
+    if latest is None or latest.message_id != message.message_id:
+        tracker = await agent.processor.log_message(message)
+        latest = tracker.latest_message
+    return latest.intent.get("name") if latest else None
