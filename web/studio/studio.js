@@ -43,7 +43,12 @@ function when(seconds) {
   return seconds ? new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC" : "";
 }
 
-function show(...nodes) {
+// Each route renders only if no later one started meanwhile: a slow answer to a filter must
+// not replace the conversation opened after it.
+let routing = 0;
+
+function show(mine, ...nodes) {
+  if (mine !== routing) return;
   view.replaceChildren(...nodes);
   view.setAttribute("aria-busy", "false");
 }
@@ -51,6 +56,7 @@ function show(...nodes) {
 // -- inbox ------------------------------------------------------------------------------
 
 async function inbox(query) {
+  const mine = routing;
   const data = await api(`/api/inbox?${query}`);
   const params = new URLSearchParams(query);
   const counts = el("p", { class: "counts", id: "counts" },
@@ -80,7 +86,7 @@ async function inbox(query) {
     location.hash = `#/?${chosen}`;
   };
   const items = data.conversations.map((c) => c.sensitive ? sensitiveItem(c) : inboxItem(c, data.reasons));
-  show(counts, form, items.length ? el("ul", { class: "inbox", id: "inbox" }, items) : el("p", {}, "No conversation matches."));
+  show(mine, counts, form, items.length ? el("ul", { class: "inbox", id: "inbox" }, items) : el("p", {}, "No conversation matches."));
 }
 
 function inboxItem(c, reasons) {
@@ -105,9 +111,10 @@ function sensitiveItem(c) {
 // -- one conversation -------------------------------------------------------------------
 
 async function conversation(key, opened) {
+  const mine = routing;
   const c = await api(`/api/conversations/${encodeURIComponent(key)}${opened ? "?open=1" : ""}`);
   if (c.closed) {
-    show(el("p", {}, "This conversation has a crisis, risk or abuse turn, so it stays closed."),
+    show(mine, el("p", {}, "This conversation has a crisis, risk or abuse turn, so it stays closed."),
       el("a", { href: `#/c/${key}/open` }, "Open it on purpose (who and when is logged)"));
     return;
   }
@@ -171,7 +178,7 @@ async function conversation(key, opened) {
     await review();
     return saved(await api(`/api/conversations/${key}/save`, { kind, opened: Boolean(opened) }));
   };
-  show(
+  show(mine, 
     el("p", { class: "meta" }, `Conversation ${c.key} · ${when(c.started)} to ${when(c.last)}`,
       c.needs_review.length ? ` · needs review: ${c.needs_review.join(", ")}` : ""),
     el("ol", { class: "turns", id: "turns" }, turns),
@@ -186,26 +193,28 @@ async function conversation(key, opened) {
 // -- saves and progress -----------------------------------------------------------------
 
 async function saves() {
+  const mine = routing;
   const records = await api("/api/saves");
   const rows = records.map((record) => {
     const undo = el("button", { type: "button", class: "undo", disabled: Boolean(record.undone) }, record.undone ? "undone" : "Undo");
     undo.onclick = async () => {
-      try { await api(`/api/saves/${record.id}/undo`, {}); say("Undone."); await saves(); } catch (error) { say(error.message, true); }
+      try { await api(`/api/saves/${record.id}/undo`, {}); say("Undone."); await route(); } catch (error) { say(error.message, true); }
     };
     return el("tr", { "data-save": record.id }, el("td", {}, when(record.time)), el("td", {}, record.who),
       el("td", {}, record.kind), el("td", {}, record.conversation),
       el("td", {}, `${record.examples.length} examples, ${record.stories.length} stories, ${record.tests.length} tests`),
       el("td", {}, undo));
   });
-  show(el("h2", {}, "Saves"), rows.length
+  show(mine, el("h2", {}, "Saves"), rows.length
     ? el("table", { id: "saves" }, el("tr", {}, ["when", "who", "kind", "conversation", "what", ""].map((h) => el("th", {}, h))), rows)
     : el("p", {}, "Nothing saved yet."));
 }
 
 async function progress() {
+  const mine = routing;
   const p = await api("/api/progress");
   const perIntent = Object.entries(p.examples);
-  show(el("h2", {}, "Since the last model"),
+  show(mine, el("h2", {}, "Since the last model"),
     el("p", {}, p.model ? `The model was trained ${when(p.model_time)}.` : "There is no trained model yet."),
     el("table", { id: "progress" },
       el("tr", {}, el("th", {}, "conversations reviewed"), el("td", {}, p.reviewed)),
@@ -224,6 +233,7 @@ async function route() {
   const [path, query = ""] = hash.split("?");
   for (const link of document.querySelectorAll("nav a")) link.classList.toggle("current", link.getAttribute("href") === `#${path}`);
   view.setAttribute("aria-busy", "true");
+  const mine = ++routing;
   try {
     const match = path.match(/^\/c\/([^/]+)(\/open)?$/);
     if (match) await conversation(match[1], Boolean(match[2]));
@@ -231,7 +241,7 @@ async function route() {
     else if (path === "/saves") await saves();
     else await inbox(query);
   } catch (error) {
-    show(el("p", { class: "error" }, error.message));
+    show(mine, el("p", { class: "error" }, error.message));
   }
 }
 
