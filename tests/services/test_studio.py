@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from tests.helpers import PROJECT_ROOT
 from tests.servers import STUDIO_PASSWORD, STUDIO_USER, start, studio_server
 from tests.tools.transcripts.workspace import copy_project, snapshot, write_store
-from tools.transcripts.parsers import sqlite_url
+from tools.transcripts.parsers import Conversation, sqlite_url
 from tools.transcripts.review import Studio, matches
 
 AUTH = (STUDIO_USER, STUDIO_PASSWORD)
@@ -247,3 +248,73 @@ def test_a_save_waits_for_the_one_before_it(tmp_path):
     assert results and results[0]["tests"]
     written = (project / "tests" / "conversations" / "test_studio.yml").read_text()
     assert "    intent: they_blocked_me" in written and "Sarah" not in written
+
+
+def user(text, intent, confidence=0.95):
+    return {
+        "event": "user",
+        "text": text,
+        "timestamp": 1.0,
+        "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": []},
+    }
+
+
+def action(name):
+    return {"event": "action", "name": name, "timestamp": 1.0}
+
+
+def bot(text, response=None):
+    return {
+        "event": "bot",
+        "text": text,
+        "timestamp": 1.0,
+        "metadata": {"utter_action": response} if response else {},
+    }
+
+
+def reasons(tmp_path, *events) -> set[str]:
+    studio = Studio(PROJECT_ROOT, "sqlite://", tmp_path / "state")
+    return set(studio.analyse(Conversation("k", "test", events=list(events))).flags)
+
+
+def test_what_needs_review(tmp_path):
+    greeting = [user("hi", "greet"), action("utter_greet"), bot("Hello.", "utter_greet")]
+    assert reasons(tmp_path, *greeting) == set()
+    assert reasons(tmp_path, user("zzk qwe", "nlu_fallback", 0.3), action("utter_default")) == {
+        "fallback"
+    }
+    assert reasons(tmp_path, user("grey and slow", "feeling_better", 0.53)) == {"low_confidence"}
+    assert reasons(
+        tmp_path,
+        user("he blocked me on insta", "they_blocked_me"),
+        user("he blocked me on instagram", "they_blocked_me"),
+    ) == {"rephrased"}
+    assert reasons(
+        tmp_path,
+        user("hi", "greet"),
+        action("utter_greet"),
+        bot("Have you tried sending them flowers?"),
+    ) == {"unmatched_reply"}
+    started = [
+        user("/request_acceptance", "request_acceptance", 1.0),
+        {"event": "active_loop", "name": "acceptance_form", "timestamp": 1.0},
+        user("the quiet", "share_reflection"),
+        {"event": "slot", "name": "hardest_part", "value": "the quiet", "timestamp": 1.0},
+    ]
+    assert reasons(
+        tmp_path,
+        *started,
+        user("stop", "stop"),
+        {"event": "active_loop", "name": None, "timestamp": 1.0},
+    ) == {"left_reflection"}
+    assert reasons(tmp_path, *started) == {"left_reflection"}  # never finished
+    finished = [
+        {"event": "slot", "name": name, "value": "x", "timestamp": 1.0}
+        for name in ("outside_control", "within_reach", "letting_go")
+    ]
+    assert (
+        reasons(
+            tmp_path, *started, *finished, {"event": "active_loop", "name": None, "timestamp": 1.0}
+        )
+        == set()
+    )

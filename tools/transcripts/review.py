@@ -272,19 +272,21 @@ class Studio:
         text = (event.get("text") or "").strip()
         if not text:
             return
-        response = ((event.get("metadata") or {}).get("utter_action")) or action or ""
-        templates = self.responses.get(response) or []
+        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+        response = (event.get("metadata") or {}).get("utter_action")
+        if response not in self.responses:
+            found = self.matcher.matches(text) or self.matcher.matches(paragraphs[0])
+            response = found[0].response if found else None
+        templates = self.responses.get(response or "") or []
         if any("{" in (variation.get("text") or "") for variation in templates):
             result.turns.append(Line(index, "bot", HIDDEN_REPLY, name=response, hidden=True))
             return
-        if response in self.responses:  # Ember's own words: nothing personal to scrub
+        if response:  # Ember's own words: nothing personal to scrub
             result.turns.append(Line(index, "bot", text, name=response))
             return
-        result.turns.append(Line(index, "bot", self.scrub(text), name=response or None))
-        if response in self.custom_actions:
-            return
-        paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
-        if not all(self.matcher.matches(paragraph) for paragraph in paragraphs):
+        result.turns.append(Line(index, "bot", self.scrub(text), name=action))
+        # A custom action's text (content, contacts) is not one of the domain's responses.
+        if action not in self.custom_actions and not all(map(self.matcher.matches, paragraphs)):
             result.flags.setdefault("unmatched_reply", index)
 
     # -- the inbox ----------------------------------------------------------------------
