@@ -9,11 +9,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS, TIMEOUT_MS
 from tests.servers import STUDIO_PASSWORD, STUDIO_USER, start, studio_server
@@ -43,6 +45,24 @@ def studio(ember, tmp_path_factory):
     server.stop()
 
 
+@contextmanager
+def signed_in(browser) -> Iterator[Page]:
+    """A page with the studio's password; a screenshot in results/browser/ if it fails."""
+    context = browser.new_context(
+        http_credentials={"username": STUDIO_USER, "password": STUDIO_PASSWORD}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    except Exception:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / "studio.png", full_page=True)
+        raise
+    finally:
+        context.close()
+
+
 def test_the_studio_page_needs_the_password(browser, studio):
     url, _ = studio
     context = browser.new_context(http_credentials={"username": STUDIO_USER, "password": "wrong"})
@@ -62,12 +82,7 @@ def test_a_misread_message_is_corrected_saved_and_read_right_after_retraining(
     (read,) = [e for e in ember.tracker(me)["events"] if e["event"] == "user"]
     assert read["parse_data"]["intent"]["name"] != CORRECT, "no longer misread: pick another"
 
-    context = browser.new_context(
-        http_credentials={"username": STUDIO_USER, "password": STUDIO_PASSWORD}
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        page = context.new_page()
+    with signed_in(browser) as page:
         page.goto(url)
         expect(page.locator("#counts")).to_contain_text("need review")
         page.locator("#filter-needs-review").check()
@@ -81,12 +96,6 @@ def test_a_misread_message_is_corrected_saved_and_read_right_after_retraining(
         expect(page.locator("#notice")).to_contain_text(f"{CORRECT}: “{MISREAD}”")
         page.locator("#nav-progress").click()
         expect(page.locator("#per-intent")).to_contain_text(CORRECT)
-    except Exception:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / "studio.png", full_page=True)
-        raise
-    finally:
-        context.close()
 
     nlu = yaml.safe_load((project / "data" / "nlu" / "imported.yml").read_text())["nlu"]
     examples = {b["intent"]: b["examples"] for b in nlu}
@@ -124,3 +133,10 @@ def test_a_misread_message_is_corrected_saved_and_read_right_after_retraining(
         check=True,
     )
     assert read_now.stdout.strip().splitlines()[-1] == CORRECT
+
+    with signed_in(browser) as page:
+        page.goto(f"{url}/#/saves")
+        page.locator("#saves button.undo").first.click()
+        expect(page.locator("#notice")).to_have_text("Undone.")
+        expect(page.locator("#saves button.undo").first).to_have_text("undone")
+    assert not (project / "data" / "nlu" / "imported.yml").exists()  # as before the save
