@@ -6,7 +6,8 @@ Ember misunderstood and turn them into training data or tests. Local and private
     GET  /api/conversations/<id>[?open=1]  one conversation (a sensitive one only with open=1)
     POST /api/conversations/<id>/review    {"corrections": {turn: intent}, "bad_replies":
                                             {turn: note}, "tags": [...], "reviewed": true}
-    POST /api/conversations/<id>/save      {"kind": "training" | "test", "opened": bool}
+    POST /api/conversations/<id>/save      {"kind": "training" | "test"} (a sensitive one
+                                            only by someone who opened it)
     GET  /api/saves, POST /api/saves/<id>/undo
     GET  /api/progress                     what changed since the last model
     GET  /health
@@ -152,9 +153,8 @@ def create_app(studio, token: str) -> Sanic:
 
     @app.post("/api/conversations/<key:str>/save")
     async def save(request: Request, key: str) -> HTTPResponse:
-        change = body(request)
-        kind, opened = str(change.get("kind")), bool(change.get("opened"))
-        return await run(studio.save, key, request.ctx.who, kind, opened)
+        kind = str(body(request).get("kind"))
+        return await run(studio.save, key, request.ctx.who, kind)
 
     @app.get("/api/saves")
     async def saves(request: Request) -> HTTPResponse:

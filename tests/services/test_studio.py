@@ -187,17 +187,26 @@ def test_saving_adds_a_story_that_validates_and_undo_restores_every_file(running
     assert twice.status_code == 409
 
 
-def test_a_sensitive_conversation_is_saved_only_once_opened(running):
+def test_a_sensitive_conversation_is_saved_only_by_who_opened_it(running):
     url = running[0]
     key = keys(url)[True]
-    save = requests.post(
-        f"{url}/api/conversations/{key}/save",
-        json={"kind": "test"},
-        auth=AUTH,
-        headers=WRITE,
-        timeout=60,
-    )
-    assert save.status_code == 400 and "on purpose" in save.json()["error"]
+    fresh, other = ("fresh-reviewer", STUDIO_PASSWORD), ("someone-else", STUDIO_PASSWORD)
+
+    def save():
+        return requests.post(
+            f"{url}/api/conversations/{key}/save",
+            json={"kind": "test"},
+            auth=fresh,
+            headers=WRITE,
+            timeout=120,
+        )
+
+    assert save().status_code == 400 and "on purpose" in save().json()["error"]
+    requests.get(f"{url}/api/conversations/{key}?open=1", auth=other, timeout=30)
+    assert save().status_code == 400
+    requests.get(f"{url}/api/conversations/{key}?open=1", auth=fresh, timeout=30)
+    refused = save()  # opened now, but the safety replies have tests of their own
+    assert refused.status_code == 409 and "test_safety.yml" in refused.json()["error"]
 
 
 def summary(**fields):

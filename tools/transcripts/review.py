@@ -366,6 +366,9 @@ class Studio:
         with self.locked():
             reviews = self.reviews()
             review = reviews.setdefault(key, {})
+            for part in ("corrections", "bad_replies"):
+                if not isinstance(change.get(part) or {}, dict):
+                    raise ReviewError(f"{part} maps a turn number to a value.")
             for turn, intent in (change.get("corrections") or {}).items():
                 if str(turn) not in users:
                     raise ReviewError("Only a user turn Ember read can be corrected.")
@@ -496,13 +499,22 @@ class Studio:
             self._labeller = Labeller(self.model)
         return self._labeller
 
-    def save(self, key: str, who: str, kind: str, opened: bool = False) -> dict[str, Any]:
+    def opened_by(self, who: str, key: str) -> bool:
+        """Whether `who` opened this sensitive conversation on purpose (the audit log says)."""
+        path = self.state_dir / "audit.log"
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        return any(
+            entry.get("who") == who and entry.get("conversation") == key
+            for entry in map(json.loads, lines)
+        )
+
+    def save(self, key: str, who: str, kind: str) -> dict[str, Any]:
         """Adds the reviewed conversation to the training data, or to the conversation tests."""
         if kind not in ("training", "test"):
             raise ReviewError("A save is either 'training' or 'test'.")
         conversation = self.conversation(key)
         sensitive = self.analyse(conversation).sensitive is not None
-        if sensitive and not opened:
+        if sensitive and not self.opened_by(who, key):
             raise ReviewError("Open this conversation on purpose before saving anything from it.")
         with self.locked():
             review = self.reviews().get(key, {})

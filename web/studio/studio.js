@@ -176,7 +176,7 @@ async function conversation(key, opened) {
   ].filter(Boolean).join(" ");
   const save = (kind) => async () => {
     await review();
-    return saved(await api(`/api/conversations/${key}/save`, { kind, opened: Boolean(opened) }));
+    return saved(await api(`/api/conversations/${key}/save`, { kind }));
   };
   show(mine, 
     el("p", { class: "meta" }, `Conversation ${c.key} · ${when(c.started)} to ${when(c.last)}`,
