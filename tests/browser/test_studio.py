@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 
 # Read today as feeling_better, with too little confidence: a reviewer corrects it.
 MISREAD, CORRECT = "everything feels grey and slow lately", "feeling_heartbroken"
+CRISIS = "i want to kill myself tonight"
 # A save loads the model and runs `rasa data validate`: slower than a page.
 SAVE_TIMEOUT_MS = 240_000
 READ = (
@@ -140,3 +141,15 @@ def test_a_misread_message_is_corrected_saved_and_read_right_after_retraining(
         expect(page.locator("#notice")).to_have_text("Undone.")
         expect(page.locator("#saves button.undo").first).to_have_text("undone")
     assert not (project / "data" / "nlu" / "imported.yml").exists()  # as before the save
+
+
+def test_a_crisis_conversation_shows_no_words_until_opened_on_purpose(ember, browser, studio):
+    url, _ = studio
+    ember.say(f"studio-{uuid.uuid4().hex[:12]}", CRISIS)
+    with signed_in(browser) as page:
+        page.goto(url)
+        closed = page.locator("#inbox li.sensitive").first
+        expect(closed).to_contain_text("crisis, risk or abuse")
+        expect(page.locator("#inbox")).not_to_contain_text(CRISIS)
+        closed.locator("a.open-sensitive").click()  # newest first: this one
+        expect(page.locator("#turns li.user").first).to_contain_text(CRISIS)

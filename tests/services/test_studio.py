@@ -130,6 +130,12 @@ def test_reflection_answers_and_the_slots_holding_them_are_never_shown(running):
     ]
     assert sum(t["hidden"] for t in turns if t["role"] == "user") == 4
     assert {t["text"] for t in turns if t.get("name") == "hardest_part"} == {"(not shown)"}
+    assert not any("intent" in t for t in turns if t["role"] == "user" and t["hidden"])
+    # A category set from an answer says something about it: hidden while the reflection runs.
+    assert {t["text"] for t in turns if t.get("name") == "situation"} == {
+        '"they_blocked_me"',
+        "(not shown)",
+    }
 
 
 def test_a_correction_must_be_a_domain_intent_on_a_visible_user_turn(running):

@@ -223,12 +223,14 @@ class Studio:
                 if reason is None and not text.startswith("/") and assess(text) is not Risk.NONE:
                     reason = "a turn the safety net reads as a risk to life"
                 result.sensitive = result.sensitive or reason
-                hidden = index in result.answers
-                shown = HIDDEN_ANSWER if hidden else self.scrub(text)
+                if index in result.answers:  # not even how Ember read it
+                    result.turns.append(Line(index, "user", HIDDEN_ANSWER, hidden=True))
+                    previous_text = None
+                    continue
                 result.turns.append(
-                    Line(index, "user", shown, label.intent, label.confidence, hidden=hidden)
+                    Line(index, "user", self.scrub(text), label.intent, label.confidence)
                 )
-                if hidden or text.startswith("/"):
+                if text.startswith("/"):
                     previous_text = None
                     continue
                 if label.intent == FALLBACK_INTENT:
@@ -261,7 +263,8 @@ class Studio:
                 name = event.get("name") or ""
                 if form and event.get("value") is not None:
                     filled.add(name)
-                shown = name in self.shown_slots
+                # Set while a reflection runs, a value may come from an answer.
+                shown = name in self.shown_slots and form is None
                 value = json.dumps(event.get("value")) if shown else "(not shown)"
                 result.turns.append(Line(index, "slot", value, name=name, hidden=not shown))
         if form is not None:
@@ -291,7 +294,9 @@ class Studio:
 
     # -- the inbox ----------------------------------------------------------------------
 
-    def summary(self, analysis: Analysis, review: dict[str, Any]) -> dict[str, Any]:
+    def summary(
+        self, analysis: Analysis, review: dict[str, Any], opened: bool = False
+    ) -> dict[str, Any]:
         base = {
             "key": analysis.key,
             "started": analysis.started,
@@ -300,7 +305,7 @@ class Studio:
             "tags": review.get("tags") or [],
             "sensitive": analysis.sensitive is not None,
         }
-        if analysis.sensitive:
+        if analysis.sensitive and not opened:
             return base  # that it exists and when: nothing of what was said
         corrections = review.get("corrections") or {}
         intents = [
@@ -344,7 +349,7 @@ class Studio:
     def view(self, key: str, who: str, open_sensitive: bool = False) -> dict[str, Any]:
         analysis = self.analyse(self.conversation(key))
         review = self.reviews().get(key, {})
-        summary = self.summary(analysis, review)
+        summary = self.summary(analysis, review, open_sensitive)
         if analysis.sensitive and not open_sensitive:
             return {**summary, "closed": True}
         if analysis.sensitive:

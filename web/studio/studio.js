@@ -130,7 +130,7 @@ async function conversation(key, opened) {
         c.intents.map((name) => el("option", { value: name, selected: corrections[turn.index] === name }, name)));
       select.onchange = () => { corrections[turn.index] = select.value || null; };
       item.append(el("div", { class: turn.hidden ? "hidden-text" : "text" }, turn.text),
-        el("div", { class: "meta" }, `${turn.intent || "no intent"} (${(turn.confidence || 0).toFixed(2)}) `, turn.hidden ? null : select));
+        turn.hidden ? null : el("div", { class: "meta" }, `${turn.intent || "no intent"} (${(turn.confidence || 0).toFixed(2)}) `, select));
     } else if (turn.role === "bot") {
       const note = el("input", { class: "note", placeholder: "what was wrong", value: badReplies[turn.index] || "", size: 30 });
       const mark = el("button", { type: "button", class: "mark-bad" }, badReplies[turn.index] !== undefined ? "Not bad after all" : "Mark as a bad reply");
@@ -180,7 +180,7 @@ async function conversation(key, opened) {
   };
   show(mine, 
     el("p", { class: "meta" }, `Conversation ${c.key} · ${when(c.started)} to ${when(c.last)}`,
-      c.needs_review.length ? ` · needs review: ${c.needs_review.join(", ")}` : ""),
+      (c.needs_review || []).length ? ` · needs review: ${c.needs_review.join(", ")}` : ""),
     el("ol", { class: "turns", id: "turns" }, turns),
     el("div", { class: "controls" },
       el("label", {}, "Tags ", tags), el("label", {}, reviewed, " reviewed"),
