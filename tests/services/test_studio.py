@@ -7,6 +7,8 @@ With the real assistant and a browser: tests/browser/test_studio.py.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from urllib.parse import urlsplit
@@ -17,6 +19,7 @@ import requests
 from tests.helpers import PROJECT_ROOT
 from tests.servers import STUDIO_PASSWORD, STUDIO_USER, start, studio_server
 from tests.tools.transcripts.workspace import copy_project, snapshot, write_store
+from tools.serve import DEFAULT_MODEL
 from tools.transcripts.parsers import Conversation, sqlite_url
 from tools.transcripts.review import Studio, matches
 
@@ -263,6 +266,41 @@ def test_a_save_waits_for_the_one_before_it(tmp_path):
     assert results and results[0]["tests"]
     written = (project / "tests" / "conversations" / "test_studio.yml").read_text()
     assert "    intent: they_blocked_me" in written and "Sarah" not in written
+    assert 'im in the [uk]{"entity": "country", "value": "GB"}' in written
+
+
+@pytest.mark.model
+def test_a_conversation_added_as_a_test_passes_with_the_model_that_answered_it(tmp_path):
+    project = copy_project(tmp_path / "project")
+    studio = Studio(project, sqlite_url(write_store(tmp_path / "ember.db")), tmp_path / "state")
+    key = next(k for k, c in studio.conversations().items() if not studio.analyse(c).sensitive)
+    studio.save(key, "reviewer", "test")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ember.server",
+            "test",
+            "core",
+            "--e2e",
+            "--stories",
+            "tests/conversations/test_studio.yml",
+            "-m",
+            str(DEFAULT_MODEL),
+            "--out",
+            str(tmp_path / "results"),
+            "--no-plot",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((tmp_path / "results" / "story_report.json").read_text())
+    assert (
+        report["conversation_accuracy"]["correct"] == report["conversation_accuracy"]["total"] == 1
+    )
 
 
 def user(text, intent, confidence=0.95):

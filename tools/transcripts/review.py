@@ -527,7 +527,7 @@ class Studio:
             if kind == "training":
                 record = self._save_training(key, outcomes, sensitive)
             else:
-                record = self._save_test(key, outcomes)
+                record = self._save_test(key, outcomes, self.annotated(conversation))
             if sensitive:
                 self.audit(who, f"saved a sensitive conversation as {kind}", key)
             record.update(id=uuid.uuid4().hex[:12], who=who, time=time.time(), kind=kind)
@@ -595,7 +595,19 @@ class Studio:
             "held_back": held,
         }
 
-    def _save_test(self, key: str, outcomes: list[Outcome]) -> dict:
+    def annotated(self, conversation: Conversation) -> dict[str, str]:
+        """Each user turn's scrubbed words -> the same with its entities annotated, as a
+        conversation test needs them (the model's entities are compared too)."""
+        answers = self.analyse(conversation).answers
+        return {
+            self.scrub(event.get("text") or ""): example_text(
+                event.get("text") or "", entities_of(event), self.scrub
+            )
+            for index, event in enumerate(conversation.events or [])
+            if event.get("event") == "user" and index not in answers
+        }
+
+    def _save_test(self, key: str, outcomes: list[Outcome], texts: dict[str, str]) -> dict:
         from tools.transcripts.write import story_name
 
         problems = [f"{flag.kind}: {flag.detail}" for o in outcomes for flag in o.flags]
@@ -612,7 +624,7 @@ class Studio:
         ]
         if not new:
             raise ReviewError("This conversation is already in the conversation tests.", 409)
-        blocks = [render_test(name, outcome) for name, outcome in new]
+        blocks = [render_test(name, outcome, texts) for name, outcome in new]
         atomic_write(path, existing.rstrip("\n") + "\n\n" + "\n".join(blocks))
         after = self._snapshot([path])
         relative = str(TEST_FILE)
@@ -686,16 +698,17 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_test(name: str, outcome: Outcome) -> str:
+def render_test(name: str, outcome: Outcome, texts: dict[str, str]) -> str:
     """A story for `rasa test core --e2e`: each user turn with its words and intent."""
     from tools.transcripts.write import _scalar
 
     lines = [f"- story: {json.dumps(name, ensure_ascii=False)}", "  steps:"]
     for index, step in enumerate(outcome.steps):
         if "intent" in step:
+            said = outcome.comments.get(index, "")
             lines += [
                 "  - user: |",
-                f"      {outcome.comments.get(index, '')}",
+                f"      {texts.get(said, said)}",
                 f"    intent: {step['intent']}",
             ]
         elif "slot_was_set" in step:
