@@ -71,8 +71,9 @@ stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=...,
 
 # The review studio on 127.0.0.1:$(EMBER_STUDIO_PORT), over the tracker store of ENDPOINTS;
 # any user name, the password EMBER_STUDIO_TOKEN or var/studio_token (docs/review-studio.md).
+# Not tied to $(MODEL): a save changes data/, and the studio must not retrain on every start.
 EMBER_STUDIO_PORT ?= 5057
-studio: $(MODEL) ## review conversations in the browser, correct them, save training data (PROFILE=prod)
+studio: $(STAMP) ## review conversations in the browser, correct them, save training data (PROFILE=prod)
 	$(PY) -m ember.services.studio --port $(EMBER_STUDIO_PORT) --endpoints $(ENDPOINTS)
 
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml

@@ -156,6 +156,7 @@ class Studio:
         self.matcher = ResponseMatcher(self.responses)
         self.scrub = Scrubber(known_words(project))
         self._labeller = None
+        self._analyses: dict[str, tuple[tuple[int, list], Analysis]] = {}
         self._rasa_domain = None
 
     # -- state files --------------------------------------------------------------------
@@ -205,6 +206,17 @@ class Studio:
         return found
 
     def analyse(self, conversation: Conversation) -> Analysis:
+        """What the studio shows of a conversation, and why it needs review. A stored
+        conversation only grows (or is erased), so its analysis is kept until it does."""
+        events = conversation.events or []
+        cached = self._analyses.get(conversation.key)
+        if cached and cached[0] == (len(events), events[-1:]):
+            return cached[1]
+        analysis = self._analyse(conversation)
+        self._analyses[conversation.key] = ((len(events), events[-1:]), analysis)
+        return analysis
+
+    def _analyse(self, conversation: Conversation) -> Analysis:
         events = conversation.events or []
         times = [e.get("timestamp") or 0.0 for e in events]
         result = Analysis(conversation.key, min(times or [0.0]), max(times or [0.0]))
