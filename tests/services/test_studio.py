@@ -21,7 +21,7 @@ from tests.servers import STUDIO_PASSWORD, STUDIO_USER, start, studio_server
 from tests.tools.transcripts.workspace import copy_project, snapshot, write_store
 from tools.serve import DEFAULT_MODEL
 from tools.transcripts.parsers import Conversation, sqlite_url
-from tools.transcripts.review import Studio, matches
+from tools.transcripts.review import ReviewError, Studio, matches
 
 AUTH = (STUDIO_USER, STUDIO_PASSWORD)
 WRITE = {"X-Ember-Studio": "1"}
@@ -371,3 +371,20 @@ def test_what_needs_review(tmp_path):
         )
         == set()
     )
+
+
+def test_a_save_that_does_not_validate_is_rolled_back(tmp_path):
+    project = copy_project(tmp_path / "project")
+    # Data that `rasa data validate` rejects, whatever the save adds.
+    (project / "data" / "nlu" / "broken.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: not_in_the_domain\n  examples: |\n    - words\n'
+    )
+    before = snapshot(project)
+    studio = Studio(project, sqlite_url(write_store(tmp_path / "ember.db")), tmp_path / "state")
+    key = next(k for k, c in studio.conversations().items() if not studio.analyse(c).sensitive)
+    with pytest.raises(ReviewError, match="rasa data validate failed") as refused:
+        studio.save(key, "reviewer", "training")
+    assert refused.value.status == 422
+    after = snapshot(project)
+    after.pop("reports/imported/studio.md", None)
+    assert after == before and studio.saves() == []
