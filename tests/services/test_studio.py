@@ -252,8 +252,19 @@ def test_the_inbox_filters():
     assert matches(closed, {"from": "2026-05-28", "reviewed": "no"})
 
 
+def fresh_project(folder):
+    """A copy of the project in which the fixture conversation's words are not training data,
+    so that it may become a test (a held-out text must not nearly copy a training one)."""
+    project = copy_project(folder)
+    country = project / "data" / "nlu" / "country.yml"
+    trained = '    - im in the [uk]{"entity": "country", "value": "GB"}\n'
+    assert trained in country.read_text()
+    country.write_text(country.read_text().replace(trained, ""))
+    return project
+
+
 def test_a_save_waits_for_the_one_before_it(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = fresh_project(tmp_path / "project")
     studio = Studio(project, sqlite_url(write_store(tmp_path / "ember.db")), tmp_path / "state")
     key = next(k for k, c in studio.conversations().items() if not studio.analyse(c).sensitive)
     results = []
@@ -271,7 +282,7 @@ def test_a_save_waits_for_the_one_before_it(tmp_path):
 
 @pytest.mark.model
 def test_a_conversation_added_as_a_test_passes_with_the_model_that_answered_it(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = fresh_project(tmp_path / "project")
     studio = Studio(project, sqlite_url(write_store(tmp_path / "ember.db")), tmp_path / "state")
     key = next(k for k, c in studio.conversations().items() if not studio.analyse(c).sensitive)
     studio.save(key, "reviewer", "test")
@@ -388,3 +399,13 @@ def test_a_save_that_does_not_validate_is_rolled_back(tmp_path):
     after = snapshot(project)
     after.pop("reports/imported/studio.md", None)
     assert after == before and studio.saves() == []
+
+
+def test_a_test_in_words_ember_learned_from_is_refused(tmp_path):
+    project = copy_project(tmp_path / "project")  # "im in the uk" is a training example here
+    before = snapshot(project)
+    studio = Studio(project, sqlite_url(write_store(tmp_path / "ember.db")), tmp_path / "state")
+    key = next(k for k, c in studio.conversations().items() if not studio.analyse(c).sensitive)
+    with pytest.raises(ReviewError, match="make test-heldout") as refused:
+        studio.save(key, "reviewer", "test")
+    assert refused.value.status == 409 and snapshot(project) == before

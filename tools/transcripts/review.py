@@ -7,7 +7,8 @@ exists and when, unless it is opened on purpose, which is logged (who and when, 
 
 Saving goes through the same code as `make stories`: the Converter, `plan` (scrub, dedupe
 against data/ and the held-out sets), `hold_back_conflicts` and `write`, then
-`rasa data validate` (tools/validate.py); a save that does not validate is rolled back.
+`rasa data validate` (tools/validate.py) and the held-out overlap check
+(tools/heldout_overlap.py); a save that fails either is rolled back.
 Saves are serialized by a file lock, each file is written atomically, and every save keeps
 what each file held before, so it can be undone.
 
@@ -565,6 +566,27 @@ class Studio:
             else:
                 atomic_write(path, text)
 
+    def _overlaps(self) -> set:
+        """Held-out texts that nearly copy a training example (`make test-heldout`)."""
+        from tools.heldout_overlap import heldout_examples, near_duplicates, training_examples
+
+        pairs = near_duplicates(heldout_examples(self.project), training_examples(self.project))
+        return {(pair.heldout, pair.training) for pair in pairs}
+
+    def _check_overlaps(self, before: set, files: dict[str, str | None]) -> None:
+        """Rolls the save back when it made a held-out text nearly copy a training one."""
+        new = self._overlaps() - before
+        if new:
+            self._restore(files)
+            heldout, training = sorted(new, key=str)[0]
+            raise ReviewError(
+                f"Not saved: {len(new)} held-out text(s) would nearly copy training examples, "
+                f"and `make test-heldout` would fail (e.g. {heldout.text!r} in "
+                f"{heldout.source} and {training.text!r} in {training.source}). A test must "
+                "be in words Ember has not learned from.",
+                409,
+            )
+
     def _save_training(self, key: str, outcomes: list[Outcome], sensitive: bool) -> dict:
         from tools.transcripts.conflicts import hold_back_conflicts
         from tools.transcripts.write import Existing, plan, render_report, write
@@ -585,6 +607,7 @@ class Studio:
             self.project / "data" / "nlu" / "imported.yml",
         ]
         before = self._snapshot(tracked)
+        overlaps = self._overlaps()
         report = render_report(result, 1, self.threshold, sensitive)
         write(self.project, result, report)
         passed, lines = validate(self.project)
@@ -595,6 +618,7 @@ class Studio:
                 + " ".join(lines[-2:])[-600:],
                 422,
             )
+        self._check_overlaps(overlaps, before)
         after = self._snapshot(tracked)
         return {
             "files": {
@@ -637,7 +661,9 @@ class Studio:
         if not new:
             raise ReviewError("This conversation is already in the conversation tests.", 409)
         blocks = [render_test(name, outcome, texts) for name, outcome in new]
+        overlaps = self._overlaps()
         atomic_write(path, existing.rstrip("\n") + "\n\n" + "\n".join(blocks))
+        self._check_overlaps(overlaps, before)
         after = self._snapshot([path])
         relative = str(TEST_FILE)
         return {
