@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 STUDIO_DIR = PROJECT_ROOT / "web" / "studio"
 ASSETS = {"/": "index.html", "/studio.js": "studio.js", "/studio.css": "studio.css"}
-TOKEN_VARIABLE = "EMBER_STUDIO_TOKEN"
+STUDIO_TOKEN_VARIABLE = "EMBER_STUDIO_TOKEN"
 TOKEN_FILE = PROJECT_ROOT / "var" / "studio_token"
 DEFAULT_PORT = 5057
 REALM = 'Basic realm="Ember review studio", charset="UTF-8"'
@@ -224,9 +224,9 @@ def main() -> None:
                 2, f"No conversations stored yet ({path} does not exist): talk to Ember first.\n"
             )
         url = sqlite_url(path)
-    token = stored_secret(TOKEN_VARIABLE, TOKEN_FILE)
+    token = stored_secret(STUDIO_TOKEN_VARIABLE, TOKEN_FILE)
     studio = Studio(project, url, args.state or project / "var" / "studio", args.model)
-    where = "EMBER_STUDIO_TOKEN" if os.environ.get(TOKEN_VARIABLE) else TOKEN_FILE
+    where = "EMBER_STUDIO_TOKEN" if os.environ.get(STUDIO_TOKEN_VARIABLE) else TOKEN_FILE
     print(
         f"Review studio: http://{args.host}:{args.port}/  (any user name; the password is in "
         f"{where})",
