@@ -27,7 +27,7 @@ MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.y
 
 .PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
         test-scaleout test-browser test-conversations test-heldout helplines lint freeze clean evaluate bench test-bench \
-        forget prune stories
+        forget prune stories studio
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -68,6 +68,13 @@ validate: $(STAMP) ## check training data, stories, domain and the content libra
 stories: $(MODEL) ## transcripts to stories + NLU examples for review (FROM=..., docs/training-from-conversations.md)
 	@$(PY) -m tools.transcripts $(if $(FROM),"$(FROM)",) $(if $(SINCE),--since $(SINCE),) \
 		$(if $(THRESHOLD),--threshold $(THRESHOLD),) $(if $(INCLUDE_SENSITIVE),--include-sensitive,)
+
+# The review studio on 127.0.0.1:$(EMBER_STUDIO_PORT), over the tracker store of ENDPOINTS;
+# any user name, the password EMBER_STUDIO_TOKEN or var/studio_token (docs/review-studio.md).
+# Not tied to $(MODEL): a save changes data/, and the studio must not retrain on every start.
+EMBER_STUDIO_PORT ?= 5057
+studio: $(STAMP) ## review conversations in the browser, correct them, save training data (PROFILE=prod)
+	$(PY) -m ember.services.studio --port $(EMBER_STUDIO_PORT) --endpoints $(ENDPOINTS)
 
 helplines: $(STAMP) ## re-render the crisis/abuse/support responses from helplines.yml
 	$(PY) -m tools.sync_helplines

@@ -6,6 +6,7 @@ a temporary folder; their logs are kept there and printed when a server fails to
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tools import serve
 from tools.serve import free_port
 
 TOKEN = "e2e-test-token"
+STUDIO_USER, STUDIO_PASSWORD = "reviewer", "studio-test-password"
 
 
 @dataclass
@@ -144,3 +146,18 @@ def start_ember(workdir: Path) -> Ember:
     instance.start_actions()
     instance.rasa = start(instance._rasa_server())
     return instance
+
+
+def studio_server(project: Path, endpoints: Path, state: Path, log_path: Path) -> serve.Server:
+    """The review studio on a free port over the tracker store of `endpoints`, writing into
+    `project` (a copy: never the repository's data/), with a known password."""
+    port = free_port()
+    command = [sys.executable, "-m", "ember.services.studio", "--port", str(port)]
+    command += ["--endpoints", str(endpoints), "--project", str(project), "--state", str(state)]
+    return serve.Server(
+        "studio",
+        [*command, "--model", str(serve.DEFAULT_MODEL)],
+        f"http://{STUDIO_USER}:{STUDIO_PASSWORD}@127.0.0.1:{port}/health",
+        env={"EMBER_STUDIO_TOKEN": STUDIO_PASSWORD},
+        log_path=log_path,
+    )

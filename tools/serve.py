@@ -41,15 +41,20 @@ def free_port() -> int:
 
 def api_token() -> str:
     """EMBER_API_TOKEN, else a secret generated once and kept in var/ (outside git)."""
-    token = os.environ.get(TOKEN_VARIABLE)
+    return stored_secret(TOKEN_VARIABLE, TOKEN_FILE)
+
+
+def stored_secret(variable: str, path: Path) -> str:
+    """The environment variable if set, else a secret generated once and kept at `path`."""
+    token = os.environ.get(variable)
     if token:
         return token
-    if TOKEN_FILE.exists():
-        return TOKEN_FILE.read_text().strip()
-    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
-    TOKEN_FILE.touch(mode=0o600)
-    TOKEN_FILE.write_text(token + "\n")
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
     return token
 
 

@@ -82,13 +82,14 @@ def failed_for_unexplained_reasons(returncode: int, output: str, problems: list)
     return returncode != 0 and FAILED not in last_line
 
 
-def main() -> int:
-    domain = load_domain()
+def validate(project: Path = PROJECT_ROOT) -> tuple[bool, list[str]]:
+    """Runs the validator on `project`: whether it passed, and what to print about it."""
+    domain = load_domain(project / "domain")
     # The actions send responses, and so do the Rasa server's channels when Rasa could not.
     accounted_for = form_prompts(domain) | responses_used_by_actions(
         [
-            *(PROJECT_ROOT / "actions").glob("*.py"),
-            *(PROJECT_ROOT / "ember" / "server" / "channels").glob("*.py"),
+            *(project / "actions").glob("*.py"),
+            *(project / "ember" / "server" / "channels").glob("*.py"),
         ]
     )
     result = subprocess.run(
@@ -102,26 +103,33 @@ def main() -> int:
             "domain",
             "--fail-on-warning",
         ],
-        cwd=PROJECT_ROOT,
+        cwd=project,
         capture_output=True,
         text=True,
     )
     output = result.stdout + result.stderr
     problems = unexplained_warnings(output, accounted_for)
-    for problem in problems:
-        print(f"warning: {problem}")
+    lines = [f"warning: {problem}" for problem in problems]
     if failed_for_unexplained_reasons(result.returncode, output, problems):
-        print(output[-3000:] if result.returncode != 0 else "")
-        print(
+        if result.returncode != 0:
+            lines.append(output[-3000:])
+        lines.append(
             f"FAIL: rasa data validate exited {result.returncode} with "
             f"{len(problems)} unexplained warning(s)."
         )
-        return 1
-    print(
+        return False, lines
+    lines.append(
         f"rasa data validate: no errors, no unexplained warnings "
         f"({len(accounted_for)} responses used by forms or actions)."
     )
-    return 0
+    return True, lines
+
+
+def main() -> int:
+    passed, lines = validate()
+    for line in lines:
+        print(line)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 Every variation of every response counts, including conditional ones (the crisis, abuse and
 contact responses in domain/helplines.yml differ by country) and ones with slot
-placeholders such as `{hardest_part}`, which match any text in their place. Rasa's REST
+placeholders such as `{hardest_part}`, which match any text in their place. Text that is
+(almost) nothing but placeholders, such as the `{summary}` paragraph of
+`utter_my_reflections`, would match any line at all: it is only taken as the paragraph that
+follows the ones before it in the same bot turn, never on its own. Rasa's REST
 channel sends each paragraph of a response (split on blank lines) as its own message, so a
 line may be a whole response or one of its paragraphs; consecutive paragraphs of the same
 variation make up one bot turn.
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 FUZZY_THRESHOLD = 0.85
+# Fewer letters than this outside the placeholders: the text says too little to be recognised.
+MIN_LITERAL_LETTERS = 10
 PLACEHOLDER = re.compile(r"\\\{[a-z_]+\\\}")
 QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
@@ -35,6 +40,11 @@ class Candidate:
     paragraphs: int
     text: str  # folded
     pattern: re.Pattern | None  # for texts with slot placeholders
+
+    @property
+    def placeholder_only(self) -> bool:
+        literal = re.sub(r"\{[a-z_]+\}", "", self.text)
+        return sum(character.isalpha() for character in literal) < MIN_LITERAL_LETTERS
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,11 @@ class ResponseMatcher:
                     self.candidates.append(
                         Candidate(name, index, number, len(paragraphs), folded, pattern)
                     )
+        # Bare placeholder paragraphs, by (response, variation, paragraph): see `follows`.
+        self.bare = {
+            (c.response, c.variation, c.paragraph): c for c in self.candidates if c.placeholder_only
+        }
+        self.candidates = [c for c in self.candidates if not c.placeholder_only]
         self.exact: dict[str, list[Candidate]] = {}
         for candidate in self.candidates:
             if candidate.pattern is None:
@@ -106,6 +121,16 @@ class ResponseMatcher:
             return []
         return [Match(best.response, best.variation, best.paragraph, best.paragraphs, best_score)]
 
+    def follows(self, previous: Match) -> Match | None:
+        """The bare placeholder paragraph that comes after `previous`, or that `previous` is
+        (a slot's value may run over several lines), for a line nothing else matched."""
+        for paragraph in (previous.paragraph + 1, previous.paragraph):
+            if (previous.response, previous.variation, paragraph) in self.bare:
+                return Match(
+                    previous.response, previous.variation, paragraph, previous.paragraphs, 1.0
+                )
+        return None
+
 
 @dataclass
 class BotTurn:
@@ -124,6 +149,8 @@ def group_bot_lines(matcher: ResponseMatcher, lines: list[tuple[str, str]]) -> l
     for text, where in lines:
         found = matcher.matches(text)
         continuing = [m for m in found if any(m.continues(p) for p in previous)]
+        if not found:
+            continuing = [m for p in previous if (m := matcher.follows(p)) is not None]
         if continuing and turns and turns[-1].response == continuing[0].response:
             turns[-1].lines.append(text)
             turns[-1].score = min(turns[-1].score, continuing[0].score)

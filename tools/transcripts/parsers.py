@@ -181,14 +181,16 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
 
 
-def store_url_from_endpoints(project: Path) -> str:
-    """The tracker store endpoints.yml configures (the SQLite file by default)."""
+def store_url_from_endpoints(project: Path, endpoints: Path | None = None) -> str:
+    """The tracker store an endpoints file (endpoints.yml by default) configures; `${VAR}`s
+    are read from the environment, as the Rasa server reads them."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import read_endpoint_config
 
-    config = read_endpoint_config(str(project / "endpoints.yml"), "tracker_store")
+    endpoints = endpoints or project / "endpoints.yml"
+    config = read_endpoint_config(str(endpoints), "tracker_store")
     if config is None:
-        raise TranscriptError(f"{project / 'endpoints.yml'} configures no tracker_store")
+        raise TranscriptError(f"{endpoints} configures no tracker_store")
     settings = config.kwargs
     dialect = settings.get("dialect", "sqlite")
     if dialect == "sqlite":

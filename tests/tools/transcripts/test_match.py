@@ -85,6 +85,39 @@ def test_something_else_matches_nothing(matcher):
     assert turn.response is None and turn.score == 0.0
 
 
+def test_a_placeholder_only_paragraph_follows_its_response_and_matches_nothing_alone():
+    matcher = ResponseMatcher(
+        {
+            "utter_my_reflections": [
+                {"text": "Here is everything you wrote.\n\n{summary}\n\nIt is yours."}
+            ]
+        }
+    )
+    assert matcher.match("Would you like to hear about our premium plan?") is None
+    (turn,) = group_bot_lines(
+        matcher,
+        lines(
+            "Here is everything you wrote.",
+            "Acceptance: the quiet",
+            "Boundaries: no",
+            "It is yours.",
+        ),
+    )
+    assert (turn.response, len(turn.lines)) == ("utter_my_reflections", 4)
+    alone = group_bot_lines(matcher, lines("Great choice. Have a wonderful day!"))
+    assert [t.response for t in alone] == [None]
+
+
+def test_lines_of_another_bot_match_no_response_of_the_domain(domain):
+    matcher = ResponseMatcher(domain["responses"])
+    for line in (
+        "Thanks for contacting the help desk! Your ticket number is on its way.",
+        "Would you like to hear about our premium plan?",
+        "Great choice. Have a wonderful day and come back soon!",
+    ):
+        assert matcher.match(line) is None, line
+
+
 def test_folding_ignores_case_spaces_and_typographic_quotes():
     assert fold("  What’s  “this”\n— ok ") == 'what\'s "this" - ok'
 

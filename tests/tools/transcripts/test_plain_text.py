@@ -23,7 +23,7 @@ def project(tmp_path_factory):
         pytest.fail("no trained model: run `make train` (make test does it first)")
     project = copy_project(tmp_path_factory.mktemp("project"))
     folder = tmp_path_factory.mktemp("transcripts")
-    for name in ("prefixes.txt", "pii.txt", "review.txt", "crisis.txt"):
+    for name in ("prefixes.txt", "pii.txt", "review.txt", "crisis.txt", "other-bot.txt"):
         (folder / name).write_bytes((FIXTURES / name).read_bytes())
     assert (
         main(
@@ -88,6 +88,13 @@ def test_turns_to_review_are_flagged_with_context_and_left_out(stories, report):
     assert "→ user: asdkjh qwe zzk" in report
     assert "**reflection**: acceptance_form starts here" in report
     assert "lanternfest" not in report  # a reflection answer, even as context
+
+
+def test_another_bots_lines_are_flagged_not_labelled_as_a_response(report):
+    section = report.split("### other-bot.txt:")[1].split("\n### ")[0]
+    assert "**unmatched bot turn**" in section or "a reply that matches no response" in section
+    assert "utter_my_reflections" not in section
+    assert "the transcript has utter_" not in section
 
 
 def test_crisis_conversations_are_skipped_without_their_words(project, report):
