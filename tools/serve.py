@@ -57,6 +57,8 @@ class Server:
     env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
     process: subprocess.Popen | None = None
+    # A certificate file to trust for ready_url (tools/local_https.py's own, self-signed).
+    verify: bool | str = True
 
     def start(self) -> Server:
         output = open(self.log_path, "ab") if self.log_path else None
@@ -76,7 +78,7 @@ class Server:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
             try:
-                if requests.get(self.ready_url, timeout=2).ok:
+                if requests.get(self.ready_url, timeout=2, verify=self.verify).ok:
                     return
             except requests.RequestException:
                 pass
