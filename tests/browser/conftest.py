@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -87,10 +86,8 @@ class HostPage(BaseHTTPRequestHandler):
     """A page of another site that embeds Ember, under a strict Content-Security-Policy.
 
     GET /?ember=<Ember's origin>&socket=<socket origin>&css=aggressive&embed=0&<data-*>=...
-    GET /host.css, /aggressive.css, and /neutral (quick exit's destination, slow on purpose).
+    GET /host.css, /aggressive.css, and /neutral (quick exit's destination).
     """
-
-    NEUTRAL_DELAY = 1.5
 
     def log_message(self, *_) -> None:
         pass
@@ -101,7 +98,6 @@ class HostPage(BaseHTTPRequestHandler):
         if url.path in ("/host.css", "/aggressive.css"):
             self._send("text/css", HOST_CSS if url.path == "/host.css" else AGGRESSIVE_CSS)
         elif url.path == "/neutral":
-            time.sleep(self.NEUTRAL_DELAY)
             self._send("text/html", "<!doctype html><title>Weather</title><p>Sunny spells.</p>")
         elif url.path == "/":
             self._host_page(query)
