@@ -290,9 +290,11 @@ def main() -> None:
         parser.exit(2, "EMBER_API_TOKEN is not set: start the page with `make run`.\n")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     same_origin = os.environ.get(SAME_ORIGIN_VARIABLE) == "1"
-    create_app(args.rasa_url, token, same_origin).run(
-        host=args.host, port=args.port, access_log=False
-    )
+    try:
+        app = create_app(args.rasa_url, token, same_origin)
+    except ValueError as error:  # EMBER_EXIT_URL or an origin list that is not exact
+        parser.exit(2, f"{error}\n")
+    app.run(host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":
