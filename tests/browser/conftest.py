@@ -77,7 +77,7 @@ AGGRESSIVE_CSS = """
 * { all: unset !important; }
 div { display: none !important; }
 button, textarea, ol, li, p, section, form { color: red !important; font-size: 40px !important; }
-ember-chat, ember-chat * { display: none; opacity: 0; }
+ember-chat { display: none !important; opacity: 0 !important; }
 :root { --teal: red; --paper: black; }
 """
 
