@@ -22,10 +22,12 @@ ENDPOINTS ?= $(if $(filter prod,$(PROFILE)),endpoints.prod.yml,endpoints.yml)
 WEB_STAMP := web/node_modules/.package-lock.json
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
 CHROMIUM  ?= /usr/bin/chromium
+# Debian's nginx serves Ember over HTTPS in `make run-https` and in the browser tests.
+NGINX     ?= /usr/sbin/nginx
 MODEL_INPUTS := config.yml $(wildcard domain/*.yml) $(shell find data -name '*.yml') \
                 $(shell find ember/server ember/core -name '*.py')
 
-.PHONY: help install run shell train validate test test-unit test-nlu test-core test-e2e \
+.PHONY: help install run run-https nginx-installed shell train validate test test-unit test-nlu test-core test-e2e \
         test-scaleout test-browser test-conversations test-heldout helplines lint freeze clean evaluate bench test-bench \
         forget prune stories studio
 
@@ -54,6 +56,9 @@ train: $(MODEL) ## train a model if none exists or its inputs changed
 
 run: $(MODEL) $(WEB_STAMP) ## set up, train if needed, start Ember and its web page (PROFILE=prod: PostgreSQL + Redis)
 	$(PY) -m tools.serve --endpoints $(ENDPOINTS)
+
+run-https: $(MODEL) $(WEB_STAMP) ## Ember on one origin behind nginx over HTTPS, with a certificate made for localhost (docs/embedding.md)
+	EMBER_NGINX=$(NGINX) $(PY) -m tools.local_https --endpoints $(ENDPOINTS)
 
 shell: $(MODEL) ## chat with Ember in the terminal (Rasa shell, action server running)
 	$(PY) -m tools.serve --shell
@@ -84,8 +89,19 @@ lint: $(STAMP) ## ruff (lint and format), mypy on ember/core and actions
 	$(VENV)/bin/ruff format --check actions ember tools tests
 	$(VENV)/bin/mypy
 
-test-unit: $(STAMP) $(WEB_STAMP)
-	$(PY) -m pytest -m "not e2e and not model and not scaleout and not browser"
+# nginx for the HTTPS tests (tests/tools/test_local_https.py, tests/browser), installed like
+# Chromium; without it those tests skip, saying why, and fail under CI=true.
+nginx-installed:
+	@test -x $(NGINX) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx for the HTTPS tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "nginx is missing (Debian: sudo apt-get install nginx, or NGINX=/path/to/nginx): the HTTPS tests skip, and fail under CI=true"; \
+	  fi; }
+
+test-unit: $(STAMP) $(WEB_STAMP) nginx-installed
+	EMBER_NGINX=$(NGINX) $(PY) -m pytest -m "not e2e and not model and not scaleout and not browser"
 
 test-nlu: $(MODEL)
 	$(RASA) test nlu --domain domain --nlu tests/nlu/test_nlu.yml -m $(MODEL) --out results/nlu --no-plot
@@ -116,7 +132,7 @@ test-e2e: $(MODEL) $(WEB_STAMP)
 test-scaleout: $(MODEL)
 	$(PY) -m pytest -m scaleout
 
-test-browser: $(MODEL) $(WEB_STAMP) ## the web page in headless Chromium (screenshots of failures: results/browser/)
+test-browser: $(MODEL) $(WEB_STAMP) nginx-installed ## the web page in headless Chromium (screenshots of failures: results/browser/)
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's chromium for the browser tests"; \
@@ -125,7 +141,7 @@ test-browser: $(MODEL) $(WEB_STAMP) ## the web page in headless Chromium (screen
 	    echo "Chromium is missing: install it (Debian: sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium"; \
 	    exit 1; \
 	  fi; }
-	EMBER_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -m browser
+	EMBER_CHROMIUM=$(CHROMIUM) EMBER_NGINX=$(NGINX) $(PY) -m pytest -m browser
 
 evaluate: $(MODEL) ## quality report: held-out NLU, test stories, crisis sets, story graph
 	$(PY) -m tools.evaluate

@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from ember.core.clock import TEST_CLOCK_VARIABLE
-from tools import serve
+from ember.core.origins import EMBED_ORIGINS_VARIABLE
+from tools import local_https, serve
 from tools.serve import free_port
 
 TOKEN = "e2e-test-token"
@@ -31,6 +32,10 @@ class Ember:
     actions: serve.Server
     content: serve.Server
     web: serve.Server | None = None
+    # The tests' own host page embedding the panel (tests/browser), and nginx over HTTPS.
+    host_port: int = 0
+    https_port: int = 0
+    https: list[serve.Server] | None = None
 
     @property
     def db(self) -> Path:
@@ -46,7 +51,35 @@ class Ember:
 
     @property
     def origins(self) -> list[str]:
-        return [self.page_url, f"http://127.0.0.1:{self.web_port}"]
+        return [self.page_url, f"http://127.0.0.1:{self.web_port}", *self.https_origins]
+
+    @property
+    def https_url(self) -> str:
+        return f"https://localhost:{self.https_port}"
+
+    @property
+    def https_origins(self) -> list[str]:
+        return local_https.https_origins(self.https_port)
+
+    @property
+    def host_url(self) -> str:
+        """The embedding site, listed in EMBER_EMBED_ORIGINS."""
+        return f"http://127.0.0.1:{self.host_port}"
+
+    @property
+    def unlisted_host_url(self) -> str:
+        """The same host page under a name that is not listed."""
+        return f"http://localhost:{self.host_port}"
+
+    @property
+    def exit_url(self) -> str:
+        return f"{self.host_url}/neutral"
+
+    def _with_embedding(self, server: serve.Server) -> serve.Server:
+        server.env[EMBED_ORIGINS_VARIABLE] = self.host_url
+        if server.name == "web page":
+            server.env["EMBER_EXIT_URL"] = self.exit_url  # the tests' own neutral page
+        return server
 
     def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
         payload = {"sender": sender, "message": message}
@@ -80,13 +113,30 @@ class Ember:
         """The web page, started the first time a test needs it."""
         if self.web is None:
             self.web = start(
-                serve.web_server(
-                    self.web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web.log"
+                self._with_embedding(
+                    serve.web_server(
+                        self.web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web.log"
+                    )
                 )
             )
 
+    def start_https(self, certificate: local_https.Certificate) -> None:
+        """nginx with deploy/'s rules over HTTPS, in front of a web service of its own."""
+        if self.https is None:
+            web_port = free_port()
+            web = local_https.same_origin_web_server(
+                web_port, self.base_url, token=TOKEN, log_path=self.workdir / "web-https.log"
+            )
+            self.https = [start(self._with_embedding(web))]
+            folder = self.workdir / "nginx"
+            folder.mkdir(exist_ok=True)
+            nginx = local_https.nginx_server(
+                folder, self.https_port, self.rasa_port, web_port, certificate
+            )
+            self.https.append(start(nginx))
+
     def stop(self) -> None:
-        for server in (self.web, self.rasa, self.actions, self.content):
+        for server in (*(self.https or []), self.web, self.rasa, self.actions, self.content):
             if server:
                 server.stop()
 
@@ -101,12 +151,14 @@ class Ember:
         return server
 
     def _rasa_server(self) -> serve.Server:
-        return serve.rasa_server(
-            port=self.rasa_port,
-            endpoints=self.workdir / "endpoints.yml",
-            token=TOKEN,
-            origins=self.origins,
-            log_path=self.workdir / "rasa.log",
+        return self._with_embedding(
+            serve.rasa_server(
+                port=self.rasa_port,
+                endpoints=self.workdir / "endpoints.yml",
+                token=TOKEN,
+                origins=self.origins,
+                log_path=self.workdir / "rasa.log",
+            )
         )
 
 
@@ -141,7 +193,15 @@ def start_ember(workdir: Path) -> Ember:
     serve.local_endpoints(workdir, action_port)
     content = start(serve.content_server(free_port(), log_path=workdir / "content.log"))
     instance = Ember(
-        rasa_port, action_port, web_port, workdir, rasa=None, actions=None, content=content
+        rasa_port,
+        action_port,
+        web_port,
+        workdir,
+        rasa=None,
+        actions=None,
+        content=content,
+        host_port=free_port(),
+        https_port=free_port(),
     )
     instance.start_actions()
     instance.rasa = start(instance._rasa_server())

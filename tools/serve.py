@@ -68,6 +68,8 @@ class Server:
     process: subprocess.Popen | None = None
     # How long it may take to stop after SIGTERM before it and its workers are killed.
     stop_seconds: float = 20.0
+    # A certificate file to trust for ready_url (tools/local_https.py's own, self-signed).
+    verify: bool | str = True
 
     def start(self) -> Server:
         output = open(self.log_path, "ab") if self.log_path else None
@@ -93,7 +95,7 @@ class Server:
             if reason:
                 raise RuntimeError(reason)
             try:
-                if requests.get(self.ready_url, timeout=2).ok:
+                if requests.get(self.ready_url, timeout=2, verify=self.verify).ok:
                     return
             except requests.RequestException:
                 pass

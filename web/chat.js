@@ -1,12 +1,24 @@
 // Ember's chat widget: Rasa's socketio channel for live messages, the page's own server for
 // the history and the support contacts. Every text is put into the page as text (DOM text
 // nodes, never innerHTML), so HTML in any message is shown, never run.
-(function () {
+//
+// One widget for both the full page (page.js) and the panel other sites embed (embed.js):
+// `root` is the document or the panel's shadow root, holding the elements of index.html by
+// their ids, and `options` says where Ember's server is:
+//   origin   Ember's origin, "" for the page's own
+//   store    the localStorage key of the conversation id and country
+//   exitUrl  where quick exit goes (else the server's EMBER_EXIT_URL, else a weather page)
+//   clear    removes the chat from the screen before quick exit leaves
+// It returns { focus, quickExit }.
+function startEmberChat(root, options) {
   "use strict";
 
-  const STORE = "ember";
+  const STORE = options.store;
+  const ORIGIN = options.origin;
   const REPLY_PATIENCE_MS = 45000;
-  const $ = (id) => document.getElementById(id);
+  // Somewhere that looks like everyday browsing, for someone who may be watched.
+  const NEUTRAL_URL = "https://www.bbc.com/weather";
+  const $ = (id) => root.getElementById(id);
   const log = $("log");
   const typing = $("typing");
   const status = $("status");
@@ -22,7 +34,13 @@
       return {};
     }
   }
-  function saveState() { localStorage.setItem(STORE, JSON.stringify(state)); }
+  function saveState() {
+    try {
+      localStorage.setItem(STORE, JSON.stringify(state));
+    } catch (error) {
+      // Storage blocked (a private window, a sandboxed host page): this tab still works.
+    }
+  }
 
   // A random UUID4 is the key to the conversation (see ember/web.py): it must be unguessable.
   function newConversationId() {
@@ -131,7 +149,8 @@
     }
     item.append(timeElement(seconds));
     log.append(item);
-    item.scrollIntoView({ block: "end" });
+    // Scrolls the log alone: scrollIntoView would scroll a host page around the panel too.
+    log.scrollTop = log.scrollHeight;
     return item;
   }
 
@@ -154,6 +173,7 @@
   let waiting = null;
   let sentThisTurn = false;
   let lastTurn = [];
+  let exitUrl = options.exitUrl || NEUTRAL_URL;
 
   function setTyping(on) {
     typing.hidden = !on;
@@ -201,7 +221,7 @@
   window.EmberChat = { send };
 
   async function fetchHistory() {
-    const answer = await fetch(`/api/history/${state.conversation}`, { cache: "no-store" });
+    const answer = await fetch(`${ORIGIN}/api/history/${state.conversation}`, { cache: "no-store" });
     const body = await answer.json();
     if (!answer.ok) throw new Error(body.error || "The history could not be loaded.");
     return body.messages;
@@ -248,7 +268,7 @@
   function connect(socketUrl) {
     // Websocket only: each of the Rasa server's workers knows only its own sockets
     // (ember/socketio_channel.py).
-    socket = io(socketUrl, {
+    socket = io(socketUrl || ORIGIN || window.location.origin, {
       path: "/socket.io",
       transports: ["websocket"],
       reconnectionDelayMax: 5000,
@@ -316,7 +336,7 @@
 
   async function showContacts() {
     const code = country() || "";
-    const answer = await fetch(`/api/contacts?country=${encodeURIComponent(code)}`);
+    const answer = await fetch(`${ORIGIN}/api/contacts?country=${encodeURIComponent(code)}`);
     const body = await answer.json();
     const text = $("contacts-text");
     text.replaceChildren();
@@ -355,7 +375,10 @@
   crisisButton.addEventListener("click", () => (contacts.hidden ? openContacts() : closeContacts()));
   $("contacts-close").addEventListener("click", closeContacts);
   contacts.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closeContacts();
+    if (event.key !== "Escape") return;
+    // The contacts alone: the panel around them stays open.
+    event.stopPropagation();
+    closeContacts();
   });
   function chooseCountry(code) {
     state.country = code || null;
@@ -384,10 +407,29 @@
   });
   $("delete-button").addEventListener("click", () => send("/delete_my_data", "Delete my conversation"));
 
+  // ---- quick exit ------------------------------------------------------------------------
+
+  // Nothing of the chat stays on screen, and the page is replaced rather than left, so Back
+  // does not bring it back. The conversation stays on the server, as Delete is a choice.
+  function quickExit() {
+    if (socket) socket.disconnect();
+    options.clear();
+    window.location.replace(exitUrl);
+  }
+  $("exit-button").addEventListener("click", quickExit);
+
   sendButton.disabled = true;
   showStatus("Connecting…");
-  fetch("/config.json")
-    .then((answer) => answer.json())
-    .then((config) => connect(config.socketUrl))
+  fetch(`${ORIGIN}/config.json`)
+    .then((answer) => {
+      if (!answer.ok) throw new Error(`config: ${answer.status}`);
+      return answer.json();
+    })
+    .then((config) => {
+      if (!options.exitUrl && config.exitUrl) exitUrl = config.exitUrl;
+      connect(config.socketUrl);
+    })
     .catch(() => showStatus("The chat could not start. Please reload the page."));
-})();
+
+  return { focus: () => input.focus(), quickExit };
+}

@@ -1,6 +1,7 @@
 """Ember's web page: the chat widget, its assets, and two small JSON endpoints.
 
     GET /                          the page (web/index.html) and its assets, all local
+    GET /embed.js                  the chat panel for other web sites, in one script
     GET /config.json               where the page opens its socket (Rasa's socketio channel)
     GET /api/history/<uuid4>       one conversation's messages, from Rasa's tracker
     GET /api/contacts?country=GB   the support contacts, as rendered into domain/helplines.yml
@@ -10,6 +11,11 @@ The history endpoint asks Rasa's HTTP API with the API token, which never reache
 browser, and returns only what the widget shows. The conversation id is the capability:
 the page creates a random UUID4 and keeps it in the browser, and anything that is not a
 UUID4 is refused, so nobody can read a conversation by guessing a short or well-known id.
+
+A browser names the page that makes a cross-origin request in its `Origin` header. The JSON
+endpoints answer such a request only for the sites listed in EMBER_EMBED_ORIGINS (and
+EMBER_WEB_ORIGINS), with CORS headers for exactly that origin; any other site gets a 403, so
+a page elsewhere cannot read a conversation in a visitor's browser even if it learnt the id.
 """
 
 from __future__ import annotations
@@ -26,10 +32,11 @@ import aiohttp
 import yaml
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, file, json
+from sanic.response import HTTPResponse, file, json, text
 
 from ember.core.conversation_id import is_conversation_id
 from ember.core.helplines import COUNTRY_NAMES
+from ember.core.origins import ORIGINS_VARIABLE, embed_origins, parse_origins
 from ember.core.project import DOMAIN_DIR, PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -42,13 +49,22 @@ CONTACTS_RESPONSE = "utter_support_contacts"
 ASSETS = {
     "/": "index.html",
     "/chat.js": "chat.js",
+    "/page.js": "page.js",
     "/chat.css": "chat.css",
+    "/embed.css": "embed.css",
     "/favicon.svg": "favicon.svg",
     "/mood-chart.js": "mood-chart.js",
     "/journal.js": "journal.js",
     "/continuity.css": "continuity.css",
     "/vendor/socket.io.min.js": "node_modules/socket.io-client/dist/socket.io.min.js",
 }
+SOCKET_IO = "node_modules/socket.io-client/dist/socket.io.min.js"
+# The panel in one script, sharing chat.js with the page. The Socket.IO client's UMD wrapper
+# puts itself in `module.exports` when there is one, so it adds no global to the host page.
+EMBED_PARTS = (SOCKET_IO, "chat.js", "embed.js")
+EMBED_PREFIX = "(function () {\nvar module = { exports: {} }, exports = module.exports;"
+# EMBER_SAME_ORIGIN=1: behind nginx (deploy/), the socket is on the page's own origin.
+SAME_ORIGIN_VARIABLE = "EMBER_SAME_ORIGIN"
 LABEL_LIMIT = 200
 RASA_TIMEOUT = aiohttp.ClientTimeout(total=10)
 UNREACHABLE = (
@@ -117,23 +133,71 @@ def load_contacts(domain: Path = DOMAIN) -> tuple[dict[str, str], str]:
 
 
 def content_security_policy(socket: str) -> str:
-    websocket = socket.replace("http://", "ws://", 1)
+    if socket:
+        websocket = socket.replace("http://", "ws://", 1)
+        connect = f"'self' {socket} {websocket}"
+    else:
+        connect = "'self'"  # the socket is on the page's own origin
     return (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        f"connect-src 'self' {socket} {websocket}; base-uri 'none'; form-action 'none'; "
+        f"connect-src {connect}; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'none'"
     )
 
 
-def create_app(rasa_url: str, token: str) -> Sanic:
-    missing = [path for path in ASSETS.values() if not (WEB_DIR / path).is_file()]
+def embed_script(web_dir: Path = WEB_DIR) -> str:
+    """web/embed.js with the Socket.IO client and chat.js, all in one function scope."""
+    socket_io, *widget = [(web_dir / part).read_text(encoding="utf-8") for part in EMBED_PARTS]
+    # Newlines between the parts: the Socket.IO file ends in a `//# sourceMappingURL` comment.
+    return "\n".join([EMBED_PREFIX, socket_io, "var io = module.exports;", *widget, "})();\n"])
+
+
+def exit_url() -> str | None:
+    """Where quick exit takes someone (EMBER_EXIT_URL); None leaves web/chat.js's default."""
+    configured = os.environ.get("EMBER_EXIT_URL", "").strip()
+    if not configured:
+        return None
+    if urlsplit(configured).scheme not in ("http", "https"):
+        raise ValueError(f"EMBER_EXIT_URL must be an http(s) address, not {configured!r}")
+    return configured
+
+
+def allowed_origins() -> frozenset[str]:
+    """The sites whose pages may read the JSON endpoints from a visitor's browser."""
+    page = parse_origins(os.environ.get(ORIGINS_VARIABLE), allow_none=True)
+    return frozenset(page + embed_origins())
+
+
+def same_host(origin: str, request: Request) -> bool:
+    return urlsplit(origin).netloc == request.host
+
+
+def create_app(rasa_url: str, token: str, same_origin: bool = False) -> Sanic:
+    missing = [path for path in (*ASSETS.values(), *EMBED_PARTS) if not (WEB_DIR / path).is_file()]
     if missing:
         raise FileNotFoundError(
             f"missing web assets {missing}: run `make run`, which installs them with npm ci"
         )
     app = Sanic("ember_web")
     app.ctx.contacts, app.ctx.default_contacts = load_contacts()
+    app.ctx.embed = embed_script()
+    app.ctx.exit_url = exit_url()
+    origins = allowed_origins()
     rasa_url = rasa_url.rstrip("/")
+
+    def page_socket(request: Request) -> str:
+        return "" if same_origin else socket_url(request.host, rasa_url)
+
+    @app.on_request
+    async def refuse_other_sites(request: Request) -> HTTPResponse | None:
+        # Same-origin GETs carry no Origin; a page on another site always sends one.
+        origin = request.headers.get("origin")
+        if origin is None or origin in origins or same_host(origin, request):
+            return None
+        if request.path == "/config.json" or request.path.startswith("/api/"):
+            logger.warning("Refused a request from another site's page.")
+            return json({"error": "This site may not use Ember's chat."}, status=403)
+        return None
 
     @app.before_server_start
     async def open_client(app: Sanic, _) -> None:
@@ -145,12 +209,14 @@ def create_app(rasa_url: str, token: str) -> Sanic:
 
     @app.on_response
     async def security_headers(request: Request, response: HTTPResponse) -> None:
-        response.headers["Content-Security-Policy"] = content_security_policy(
-            socket_url(request.host, rasa_url)
-        )
+        response.headers["Content-Security-Policy"] = content_security_policy(page_socket(request))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"
+        origin = request.headers.get("origin")
+        if origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
 
     def serve_asset(path: str):
         async def asset(request: Request) -> HTTPResponse:
@@ -161,13 +227,18 @@ def create_app(rasa_url: str, token: str) -> Sanic:
     for number, (route, path) in enumerate(ASSETS.items()):
         app.add_route(serve_asset(path), route, name=f"asset_{number}")
 
+    @app.get("/embed.js")
+    async def embed(request: Request) -> HTTPResponse:
+        return text(app.ctx.embed, content_type="text/javascript; charset=utf-8")
+
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
     @app.get("/config.json")
     async def config(request: Request) -> HTTPResponse:
-        return json({"socketUrl": socket_url(request.host, rasa_url)})
+        # An empty socketUrl: the page's (or the panel's script's) own origin.
+        return json({"socketUrl": page_socket(request), "exitUrl": app.ctx.exit_url})
 
     @app.get("/api/history/<conversation_id:str>")
     async def history(request: Request, conversation_id: str) -> HTTPResponse:
@@ -224,7 +295,12 @@ def main() -> None:
     if not token:
         parser.exit(2, "EMBER_API_TOKEN is not set: start the page with `make run`.\n")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    create_app(args.rasa_url, token).run(host=args.host, port=args.port, access_log=False)
+    same_origin = os.environ.get(SAME_ORIGIN_VARIABLE) == "1"
+    try:
+        app = create_app(args.rasa_url, token, same_origin)
+    except ValueError as error:  # EMBER_EXIT_URL or an origin list that is not exact
+        parser.exit(2, f"{error}\n")
+    app.run(host=args.host, port=args.port, access_log=False)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ async def test_the_socket_accepts_the_page_origins_and_refuses_others(ember):
             pass
 
 
+async def test_the_embedding_site_may_open_a_socket_and_an_unlisted_one_may_not(ember):
+    async with Socket(ember.base_url, ember.host_url) as panel:
+        assert is_conversation_id(await panel.session(str(uuid.uuid4())))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        async with Socket(ember.base_url, ember.unlisted_host_url):
+            pass
+
+
 def test_long_polling_is_refused_as_each_worker_knows_only_its_own_sockets(ember):
     handshake = f"{ember.base_url}/socket.io/?EIO=4&transport=polling"
     refused = requests.get(handshake, headers={"Origin": ember.page_url}, timeout=10)

@@ -73,3 +73,26 @@ def test_only_a_canonical_uuid4_is_a_conversation_id():
         str(uuid.uuid4()) + "\n",
     ]:
         assert not is_conversation_id(value), value
+
+
+def test_the_sites_that_embed_the_panel_may_open_a_socket_too(monkeypatch):
+    monkeypatch.setenv("EMBER_WEB_ORIGINS", "https://ember.example")
+    monkeypatch.setenv("EMBER_EMBED_ORIGINS", "https://community.example, https://charity.example")
+    channel = OriginCheckedSocketIOInput.from_credentials({})
+    assert channel.allowed_origins == [
+        "https://ember.example",
+        "https://community.example",
+        "https://charity.example",
+    ]
+    monkeypatch.delenv("EMBER_EMBED_ORIGINS")
+    assert OriginCheckedSocketIOInput.from_credentials({}).allowed_origins == [
+        "https://ember.example"
+    ]
+
+
+@pytest.mark.parametrize("embed", ["*", "https://*.example", "community.example"])
+def test_embed_origins_are_exact_origins_too(monkeypatch, embed):
+    monkeypatch.setenv("EMBER_WEB_ORIGINS", "https://ember.example")
+    monkeypatch.setenv("EMBER_EMBED_ORIGINS", embed)
+    with pytest.raises(OriginConfigError):
+        OriginCheckedSocketIOInput.from_credentials({})

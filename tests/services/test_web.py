@@ -129,3 +129,74 @@ def test_contacts_for_a_country_and_for_anywhere_else(page, domain):
         answer = requests.get(f"{page}/api/contacts", params={"country": unknown}, timeout=5)
         assert answer.json()["country"] is None
         assert answer.json()["text"] == default
+
+
+HOST_SITE = "https://community.example"
+
+
+@pytest.fixture(scope="module")
+def proxied_page(tmp_path_factory):
+    """The web server as nginx fronts it, with one site allowed to embed the panel."""
+    port = free_port()
+    server = serve.web_server(
+        port,
+        f"http://127.0.0.1:{free_port()}",
+        token="unit-test-token",
+        log_path=tmp_path_factory.mktemp("web") / "web.log",
+    )
+    server.env.update(
+        {
+            "EMBER_EMBED_ORIGINS": HOST_SITE,
+            "EMBER_SAME_ORIGIN": "1",
+            "EMBER_EXIT_URL": "https://weather.example/today",
+        }
+    )
+    server.start().wait_ready(60)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def test_embed_js_holds_the_socket_client_and_the_widget_in_one_scope(page):
+    answer = requests.get(f"{page}/embed.js", timeout=5)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/javascript")
+    script = answer.text
+    assert script.startswith("(function () {") and script.rstrip().endswith("})();")
+    assert "Socket.IO v4.8.4" in script
+    assert "function startEmberChat(root, options)" in script
+    assert "function mountEmber()" in script
+
+
+def test_a_listed_site_may_read_the_endpoints_and_gets_cors_for_itself_only(proxied_page):
+    for path in ["/config.json", "/api/contacts?country=GB"]:
+        answer = requests.get(proxied_page + path, headers={"Origin": HOST_SITE}, timeout=5)
+        assert answer.status_code == 200, path
+        assert answer.headers["Access-Control-Allow-Origin"] == HOST_SITE
+        assert "Origin" in answer.headers["Vary"]
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://elsewhere.example", "http://community.example", HOST_SITE + ":8443"]
+)
+def test_any_other_site_is_refused_by_the_server(proxied_page, origin):
+    for path in ["/config.json", "/api/contacts", f"/api/history/{uuid.uuid4()}"]:
+        answer = requests.get(proxied_page + path, headers={"Origin": origin}, timeout=15)
+        assert answer.status_code == 403, path
+        assert "Access-Control-Allow-Origin" not in answer.headers
+    # The script itself is public: a page that may not use it gets no chat from it.
+    assert requests.get(f"{proxied_page}/embed.js", timeout=5).status_code == 200
+
+
+def test_without_an_origin_the_endpoints_answer_as_before(page):
+    # Same-origin GETs carry no Origin header; neither do curl or a server.
+    answer = requests.get(f"{page}/config.json", timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()["socketUrl"].startswith("http://127.0.0.1:")
+    assert answer.json()["exitUrl"] is None  # web/chat.js's own neutral page
+    assert "Access-Control-Allow-Origin" not in answer.headers
+
+
+def test_behind_nginx_the_socket_is_on_the_pages_own_origin(proxied_page):
+    answer = requests.get(f"{proxied_page}/config.json", timeout=5)
+    assert answer.json() == {"socketUrl": "", "exitUrl": "https://weather.example/today"}
+    assert "connect-src 'self';" in answer.headers["Content-Security-Policy"]

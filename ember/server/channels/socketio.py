@@ -5,7 +5,9 @@ which switches the origin check off: any web site a person visits could open a s
 Ember in their browser. This channel accepts only the exact origins it is configured with.
 It checks them when a socket connects rather than in engine.io, because engine.io would then
 add its own CORS headers next to the ones Rasa's `--cors` adds, and browsers refuse a
-response with two; `--cors` must list the same origins (tools/serve.py passes both).
+response with two; `--cors` must list the same origins (tools/serve.py passes both). The
+sites that embed the chat panel (EMBER_EMBED_ORIGINS) may open a socket too: a browser sends
+the host page's origin for the panel's socket.
 
 It also ties each socket to one conversation. The stock channel takes the conversation id
 from every message, so a socket could write into any conversation whose id it knows; here
@@ -35,7 +37,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from ember.core.conversation_id import is_conversation_id
-from ember.core.origins import configured_origins, parse_origins
+from ember.core.origins import configured_origins, embed_origins, parse_origins
 from ember.server.channels.replies import InvalidRequest, handle_with_reply, message_and_metadata
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,8 @@ class CountingSocketIOOutput(SocketIOOutput):
 
 
 class OriginCheckedSocketIOInput(SocketIOInput):
-    """`SocketIOInput` for the web page's own origins, one UUID4 conversation per socket."""
+    """`SocketIOInput` for the web page's and the embedding sites' exact origins, one UUID4
+    conversation per socket."""
 
     allowed_origins: list[str] = []
 
@@ -68,7 +71,7 @@ class OriginCheckedSocketIOInput(SocketIOInput):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         channel = super().from_credentials(credentials)
-        channel.allowed_origins = configured_origins(credentials)
+        channel.allowed_origins = configured_origins(credentials) + embed_origins()
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
