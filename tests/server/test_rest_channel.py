@@ -138,12 +138,28 @@ def test_safety_replies_match_the_safety_rules():
         assert by_intent[intent] == replies
 
 
-class StoreOnlyAgent:
-    def __init__(self, store):
+class StoreAndReadAgent:
+    """The parts of Rasa's agent the fallback uses: the store, and the processor's way of
+    storing a message it reads (here read by a stand-in for the NLU)."""
+
+    def __init__(self, store, readings: dict[str, str]):
+        from types import SimpleNamespace
+
         self.tracker_store = store
+        self.processor = SimpleNamespace(log_message=self._log_message)
+        self.readings = readings
+
+    async def _log_message(self, message):
+        from rasa.shared.core.events import UserUttered
+
+        tracker = await self.tracker_store.get_or_create_tracker(message.sender_id)
+        reading = {"name": self.readings[message.text]}
+        tracker.update(UserUttered(message.text, reading, message_id=message.message_id))
+        await self.tracker_store.save(tracker)
+        return tracker
 
 
-async def test_the_fallback_reads_this_message_not_an_older_one():
+async def test_the_fallback_reads_this_message_not_an_older_one_and_stores_it():
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import InMemoryTrackerStore
     from rasa.shared.core.domain import Domain
@@ -156,12 +172,17 @@ async def test_the_fallback_reads_this_message_not_an_older_one():
     tracker = DialogueStateTracker("ana", [])
     tracker.update(UserUttered("i want to die", {"name": "crisis"}, message_id="earlier"))
     await store.save(tracker)
-    agent = StoreOnlyAgent(store)
+    agent = StoreAndReadAgent(store, {"thanks": "thank_you", "i want to kill myself": "crisis"})
 
     def message(text, message_id):
         return UserMessage(text, CollectingOutputChannel(), "ana", message_id=message_id)
 
     assert await intent_of_this_message(agent, message("i want to die", "earlier")) == "crisis"
-    # Rasa failed before storing these: the words decide, never the previous message.
-    assert await intent_of_this_message(agent, message("thanks", "new")) is None
-    assert await intent_of_this_message(agent, message("i want to kill myself", "new")) == "crisis"
+    # Rasa failed before storing these (the lock store was down): each is stored now and
+    # read for itself, never as the previous message.
+    assert await intent_of_this_message(agent, message("thanks", "new")) == "thank_you"
+    assert (
+        await intent_of_this_message(agent, message("i want to kill myself", "newer")) == "crisis"
+    )
+    stored = [e.text for e in (await store.retrieve("ana")).events if isinstance(e, UserUttered)]
+    assert stored == ["i want to die", "thanks", "i want to kill myself"]
