@@ -135,7 +135,9 @@ class EmberSQLTrackerStore(ErasesOnRequest, SQLTrackerStore):
                 "connect_args": {"check_same_thread": False},
             }
         else:
-            engine_settings = create_engine_kwargs(url)
+            # After the database restarts, every pooled connection is dead; each would fail
+            # one turn (seen in tests/e2e/test_faults.py). A ping on checkout replaces them.
+            engine_settings = {**create_engine_kwargs(url), "pool_pre_ping": True}
         # The statement's parameters are the person's words: never in an error or a log.
         self.engine = sa.create_engine(url, hide_parameters=True, **engine_settings)
         if self.engine.dialect.name == "sqlite":
