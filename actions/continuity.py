@@ -7,6 +7,7 @@ Nothing here logs a slot value or a word a person wrote.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -308,45 +309,63 @@ class ActionShowBoundary(Action):
         return await self.script.run(dispatcher, tracker, domain)
 
 
-class ActionBoundarySlip(Action):
+class BoundaryCountAction(Action, ABC):
+    """An action on the boundary count; without a count it says so and changes nothing."""
+
+    @answers_kindly_on_failure
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        progress = boundary_progress(tracker)
+        if progress is None:
+            dispatcher.utter_message(response="utter_slip_no_count")
+            return []
+        return self.on_count(dispatcher, tracker, progress, moment(tracker))
+
+    @abstractmethod
+    def on_count(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        progress: dict[str, Any],
+        when: Moment,
+    ) -> list[EventType]: ...
+
+
+class ActionBoundarySlip(BoundaryCountAction):
     """A slip is noted with its date; the count stays until the person chooses."""
 
     def name(self) -> str:
         return "action_boundary_slip"
 
-    @answers_kindly_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def on_count(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        progress: dict[str, Any],
+        when: Moment,
     ) -> list[EventType]:
-        progress = boundary_progress(tracker)
-        if progress is None:
-            dispatcher.utter_message(response="utter_slip_no_count")
-            return []
-        when = moment(tracker)
         dispatcher.utter_message(response="utter_slip_met", day=boundary_day(progress, when))
         return [SlotSet(PROGRESS_SLOT, boundaries.with_slip(progress, when.today))]
 
 
-class ActionBoundaryCount(Action):
+class ActionBoundaryCount(BoundaryCountAction):
     """The person's choice after a slip: a new count from today, or the count kept."""
 
     def name(self) -> str:
         return "action_boundary_count"
 
-    @answers_kindly_on_failure
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    def on_count(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        progress: dict[str, Any],
+        when: Moment,
     ) -> list[EventType]:
-        progress = boundary_progress(tracker)
-        if progress is None:
-            dispatcher.utter_message(response="utter_slip_no_count")
-            return []
-        when = moment(tracker)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent == "boundary_restart":
-            progress = boundaries.restarted(progress, when.today)
             dispatcher.utter_message(response="utter_count_restarted")
-            return [SlotSet(PROGRESS_SLOT, progress)]
+            return [SlotSet(PROGRESS_SLOT, boundaries.restarted(progress, when.today))]
         dispatcher.utter_message(response="utter_count_kept", day=boundary_day(progress, when))
         return []
 
