@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ember.core.risk import Risk, assess
 from ember.core.text import fold_words
 
 SAFETY_QUESTION = "utter_safety_question"
@@ -48,9 +49,27 @@ _RISK = re.compile(
 )
 
 
+# "I'm not going to hurt myself" names the risk only to deny it; the safety net, reading
+# words, takes it for a crisis. In answer to the safety question it is part of the no.
+_DENIED_RISK = re.compile(
+    r"\b(?:not|never|won t|wont|wouldn t|will not|would not)\s+(?:going to |gonna |ever |"
+    r"try to |do anything to )?(?:hurt|kill|harm|end)\s+(?:myself|my life)\b|\bnot suicidal\b"
+)
+
+
 def is_clear_no(text: str) -> bool:
     folded = fold_words(text)
     return bool(_CLEAR_NO.match(folded)) and not _DOUBT.search(folded) and not _RISK.search(folded)
+
+
+def denies_risk_only(text: str) -> bool:
+    """A clear no whose words of risk are all denied ("no, i'm not going to hurt myself")."""
+    folded = fold_words(text)
+    return (
+        is_clear_no(text)
+        and bool(_DENIED_RISK.search(folded))
+        and assess(_DENIED_RISK.sub(" ", folded)) is Risk.NONE
+    )
 
 
 def reply_after(
@@ -61,6 +80,8 @@ def reply_after(
     `previous_bot_action` is the last thing Ember did before this message; `disclosures`
     the safety intents of this session's earlier messages, oldest first.
     """
+    if previous_bot_action == SAFETY_QUESTION and intent == "crisis" and denies_risk_only(text):
+        return SAFE_REPLY
     if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
         if text.startswith("/"):  # a button: its intent is the answer
             return SAFE_REPLY if intent == "deny" else CRISIS_REPLY

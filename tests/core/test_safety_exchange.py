@@ -50,6 +50,31 @@ def test_a_safety_message_after_the_question_keeps_its_own_rule():
     assert reply_after(SAFETY_QUESTION, "crisis", "i want to die", []) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no i'm not going to hurt myself, it's just how it feels",
+        "no, i would never kill myself",
+        "nope, not suicidal, just sad",
+    ],
+)
+def test_a_no_that_denies_the_risk_in_words_is_a_no(text):
+    assert reply_after(SAFETY_QUESTION, "crisis", text, []) == SAFE_REPLY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no i'm not going to hurt myself but i want to die",
+        "no. i am going to kill myself",
+        "no i won't hurt myself, i'll just end it all",
+        "i'm not going to hurt myself, maybe",
+    ],
+)
+def test_risk_said_beside_a_denial_keeps_the_crisis_reading(text):
+    assert reply_after(SAFETY_QUESTION, "crisis", text, []) is None
+
+
 def test_contacts_repeat_what_was_disclosed():
     asked = ("request_crisis_contacts", "what was that number again")
     assert reply_after("utter_abuse", *asked, ["abuse"]) == ABUSE_CONTACTS
