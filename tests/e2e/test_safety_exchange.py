@@ -63,6 +63,16 @@ def test_a_clear_no_to_the_safety_question_is_heard(ember):
     assert got(texts(ember.say(me, "no, i'm safe, just really sad")), "utter_glad_you_are_safe")
 
 
+def test_a_no_that_names_the_risk_to_deny_it_is_heard(ember):
+    # The safety net reads "going to hurt myself" as a crisis; after the question it is a no.
+    me = someone()
+    assert SAFETY_QUESTION in texts(
+        ember.say(me, "she blocked me and i feel like dying without her")
+    )
+    reply = texts(ember.say(me, "no i'm not going to hurt myself, it's just how it feels"))
+    assert got(reply, "utter_glad_you_are_safe") and CRISIS_OPENING not in reply
+
+
 @pytest.mark.parametrize("reply_to_followup", ["ok", "yes", "hmm"])
 def test_after_the_crisis_reply_ember_stays_on_safety(ember, reply_to_followup):
     me = someone()
