@@ -30,3 +30,12 @@ def bounded(text: str) -> str:
     if len(text) <= READ_HEAD_CHARACTERS + READ_TAIL_CHARACTERS:
         return text
     return f"{text[:READ_HEAD_CHARACTERS]}\n…\n{text[-READ_TAIL_CHARACTERS:]}"
+
+
+# About a page and a half of writing: longer than nearly any single chat message, and than
+# every example the classifier learned from. Such a message is asked for in smaller pieces.
+MAX_MESSAGE_CHARACTERS = 4000
+
+
+def too_long(text: str) -> bool:
+    return len(text.strip()) > MAX_MESSAGE_CHARACTERS

@@ -1,7 +1,8 @@
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from ember.server.nlu.message_guard import MAX_MESSAGE_CHARACTERS, TOO_LONG_INTENT, LongMessageGuard
+from ember.core.text import MAX_MESSAGE_CHARACTERS
+from ember.server.nlu.message_guard import TOO_LONG_INTENT, LongMessageGuard
 from ember.server.nlu.safety_net import CrisisSafetyNet
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -47,10 +48,12 @@ def said(domain: Domain, *responses: str) -> list[str]:
     return [part for name in responses for part in domain.responses[name][0]["text"].split("\n\n")]
 
 
-async def answer(agent, text: str, handle, metadata=None) -> list[str]:
+async def answer(
+    agent, text: str, handle, metadata=None, sender="0b8f5f6e-2c1d-4a57-9a43-1f0e6d2b7c9a"
+) -> list[str]:
     """The texts sent (Rasa's channels send each paragraph of a response on its own)."""
     output = CollectingOutputChannel()
-    message = UserMessage(text, output, "0b8f5f6e-2c1d-4a57-9a43-1f0e6d2b7c9a", metadata=metadata)
+    message = UserMessage(text, output, sender, metadata=metadata)
     await handle_with_reply(agent, handle, message, lambda: len(output.messages))
     return [sent.get("text", "") for sent in output.messages]
 
@@ -120,3 +123,41 @@ async def test_an_erasure_is_confirmed_only_once_the_store_erased_it(domain):
 async def test_a_failed_erasure_says_nothing_was_deleted(domain):
     texts = await answer(agent(domain), "yes", raising(ErasureFailed("OperationalError")))
     assert texts == said(domain, "utter_data_not_deleted")
+
+
+def replying(text: str):
+    """A stand-in for Rasa that answers every message and counts them."""
+
+    async def handle(message: UserMessage) -> None:
+        handle.taken += 1
+        await message.output_channel.send_response(message.sender_id, {"text": text})
+
+    handle.taken = 0
+    return handle
+
+
+async def test_a_second_wall_of_text_straight_after_the_first_is_not_taken_and_says_so(domain):
+    sender, wall = str(uuid.uuid4()), "i keep writing to you " * 4_600
+    rasa = replying("Could you send it in pieces?")
+    assert await answer(agent(domain), wall, rasa, sender=sender) == [
+        "Could you send it in pieces?"
+    ]
+    second = await answer(agent(domain), wall, rasa, sender=sender)
+    assert second == said(domain, "utter_long_message_not_taken")
+    assert rasa.taken == 1, "the second wall of text never reached Rasa"
+    # Ordinary messages are never paced, and other conversations have their own pause.
+    assert await answer(agent(domain), "i miss him", rasa, sender=sender) == [
+        "Could you send it in pieces?"
+    ]
+    assert await answer(agent(domain), wall, rasa, sender=str(uuid.uuid4()))
+    assert rasa.taken == 3
+
+
+async def test_a_wall_of_text_that_is_not_taken_still_gets_crisis_contacts(domain):
+    sender = str(uuid.uuid4())
+    wall = "he left and everything fell apart. " * 200
+    rasa = replying("Could you send it in pieces?")
+    await answer(agent(domain), wall, rasa, sender=sender)
+    texts = await answer(agent(domain), wall + "i want to kill myself tonight", rasa, sender=sender)
+    assert "findahelpline.com" in " ".join(texts)
+    assert texts[-1] == said(domain, "utter_long_message_not_taken")[-1]

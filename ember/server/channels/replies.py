@@ -7,6 +7,7 @@ gets a reply, a safety message its contacts, and the logs never the person's wor
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,9 +19,10 @@ from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTE
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from ember.core.pacing import PACED_REPLY_DELAY_SECONDS, LongMessagePace
 from ember.core.risk import decide
 from ember.core.slots import COUNTRY_SLOT
-from ember.core.text import bounded
+from ember.core.text import bounded, too_long
 from ember.server.nlu.channel_country import country_from_metadata
 from ember.server.stores.tracker import ConversationNotSaved, ErasureFailed, HonestTrackerStore
 
@@ -33,6 +35,7 @@ APOLOGY_RESPONSE = "utter_something_went_wrong"
 NOT_SAVED_RESPONSE = "utter_message_not_saved"
 ERASED_RESPONSE = "utter_data_deleted"
 ERASURE_FAILED_RESPONSE = "utter_data_not_deleted"
+LONG_MESSAGE_NOT_TAKEN_RESPONSE = "utter_long_message_not_taken"
 # What a safety message gets when Rasa could not answer it: typically a reflection was
 # active and its validation action could not run, which ends the turn before any rule.
 # These replies need nothing but the domain (data/rules/safety.yml has the same pairs).
@@ -42,6 +45,11 @@ SAFETY_REPLIES = {
     "unclear_risk": ["utter_safety_question"],
     "request_crisis_contacts": ["utter_support_contacts"],
 }
+
+
+# One per worker process: a conversation whose messages reach two workers may send a very
+# long message to each within a pause, which still bounds the work.
+long_messages = LongMessagePace()
 
 
 class InvalidRequest(ValueError):
@@ -86,6 +94,13 @@ async def handle_with_reply(
     person is told plainly that their message could not be kept. Logs name the failure,
     never the person's words.
     """
+    if too_long(message.text or "") and not long_messages.takes(message.sender_id):
+        # Not handed to Rasa, so neither read by the classifier nor stored: said plainly.
+        safety = SAFETY_REPLIES.get(decide_unstored(message) or "", [])
+        if not safety:
+            await asyncio.sleep(PACED_REPLY_DELAY_SECONDS)
+        await send_unstored(agent, message, [*safety, LONG_MESSAGE_NOT_TAKEN_RESPONSE])
+        return
     try:
         await on_new_message(message)
     except ErasureFailed:

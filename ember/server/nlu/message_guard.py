@@ -16,17 +16,11 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from ember.core.risk import RISK_INTENTS
+from ember.core.text import too_long
 from ember.server.nlu.stateless_component import StatelessComponent, impose_intent
 
 TOO_LONG_INTENT = "message_too_long"
 KEEPS_ITS_READING = RISK_INTENTS | {"abuse"}
-# About a page and a half of writing: longer than nearly any single chat message, and
-# than every example the classifier learned from.
-MAX_MESSAGE_CHARACTERS = 4000
-
-
-def too_long(text: str) -> bool:
-    return len(text.strip()) > MAX_MESSAGE_CHARACTERS
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
