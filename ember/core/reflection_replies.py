@@ -71,7 +71,8 @@ _ASKS = (
     r"^(?:can|could|would|will|do|does|did|is|are|am|why|when|how|what|should|shall)\b"
     r"|\b(?:give|send|show|tell|offer|get) me\b|\bi (?:want|need|would like|d like|wanna) "
     r"(?:a|an|some|another|to (?:do|try|talk|see|speak|get|have|delete|erase))\b"
-    r"|\blet ?s (?:do|try)\b|\b(?:please|pls|plz)\b|\bcan (?:i|you|we)\b"
+    r"|\blet ?s (?:do|try|set|make|start|begin|work on)\b|\b(?:please|pls|plz)\b"
+    r"|\bcan (?:i|you|we)\b"
     r"|\bhelp me (?:set|do|with|make|start|accept|love|feel)\b"
 )
 ASKS = re.compile(_ASKS)

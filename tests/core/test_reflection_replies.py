@@ -1,6 +1,10 @@
 import pytest
 
-from ember.core.reflection_replies import MAX_REFLECTION_CHARS, clean_reflection
+from ember.core.reflection_replies import (
+    MAX_REFLECTION_CHARS,
+    asks_for_a_reflection,
+    clean_reflection,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,3 +32,22 @@ def test_a_very_long_answer_is_cut_at_a_word_with_an_ellipsis():
     answer = clean_reflection("word " * 1000)
     assert len(answer) <= MAX_REFLECTION_CHARS + 1
     assert answer.endswith("word…")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lets set a boundary", "let's make a boundary", "help me set a boundary", "can we do that"],
+)
+def test_asking_for_the_reflection_again_is_not_an_answer(text):
+    assert asks_for_a_reflection(text, "request_boundaries")
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("no texting him after 9pm", "request_boundaries"),
+        ("lets set a boundary", "feeling_heartbroken"),  # only a reflection request counts
+    ],
+)
+def test_an_answer_in_words_like_a_request_is_still_an_answer(text, intent):
+    assert not asks_for_a_reflection(text, intent)
