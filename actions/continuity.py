@@ -30,17 +30,17 @@ from ember.core.clock import (
     test_clock_enabled,
     zone_name,
 )
+from ember.core.slots import CHECKINS_SLOT, CONSENT_SLOT, PROGRESS_SLOT
+from ember.core.visits import REOPENED_INTENT, VISIT_GAP_HOURS
 
-CONSENT_SLOT = "remember_consent"  # None: never asked; "yes"; "no"
-CHECKINS_SLOT = "mood_checkins"
-PROGRESS_SLOT = "boundary_progress"
 SCORE_SLOT = "mood_score"
 WORD_SLOT = "mood_word"
 NO_WORD = "-"  # a skipped "one word why": the form needs a value to finish
-# A visit starts after this many hours without a message.
-VISIT_GAP_HOURS = 6
 YES_INTENTS = frozenset({"affirm", "remember_me"})
 PLAIN_ANSWERS = frozenset({"affirm", "deny"})
+# Sent with a reflection's request: its earlier answers are cleared (actions/forms.py).
+START_OVER_SLOT = "start_over"
+START_OVER_ENTITY = f'{{"{START_OVER_SLOT}": "yes"}}'
 
 
 def socket_safe(payload: dict[str, Any]) -> dict[str, Any]:
@@ -141,8 +141,10 @@ def reflection_left_halfway(slots: dict[str, Any]) -> tuple[str, str] | None:
 
 
 class ActionWelcomeBack(Action):
-    """After a greeting: picks up the thread for someone who chose to be remembered and
-    comes back after a gap; says nothing otherwise."""
+    """After a greeting, or when the web chat is opened again after a gap: picks up the
+    thread for someone who chose to be remembered and comes back after a gap. The web chat's
+    reopening is always welcomed (the person typed nothing, so silence would look broken);
+    a greeting needs nothing more otherwise."""
 
     def name(self) -> str:
         return "action_welcome_back"
@@ -151,6 +153,8 @@ class ActionWelcomeBack(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if (tracker.latest_message.get("intent") or {}).get("name") == REOPENED_INTENT:
+            dispatcher.utter_message(response="utter_welcome_back")
         when = moment(tracker)
         if tracker.get_slot(CONSENT_SLOT) != "yes" or when.previous is None:
             return []
@@ -170,10 +174,14 @@ class ActionWelcomeBack(Action):
             )
         left = reflection_left_halfway(tracker.current_slot_values())
         if left:
+            resume = f"/{left[1]}"
             dispatcher.utter_message(
                 response="utter_welcome_back_reflection",
                 reflection=left[0],
-                buttons=[{"title": "Pick it up again", "payload": f"/{left[1]}"}],
+                buttons=[
+                    {"title": "Pick it up again", "payload": resume},
+                    {"title": "Start fresh", "payload": resume + START_OVER_ENTITY},
+                ],
             )
         dispatcher.utter_message(response="utter_offer_checkin")
         return []

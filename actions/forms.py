@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.continuity import CONSENT_SLOT, PROGRESS_SLOT, moment
+from actions.continuity import START_OVER_SLOT, moment
 from actions.guard import answers_kindly_on_failure
 from ember.core import boundaries
 from ember.core.clock import iso
@@ -22,6 +22,7 @@ from ember.core.reflection_replies import (
     interrupts,
     says_nothing_yet,
 )
+from ember.core.slots import CONSENT_SLOT, PROGRESS_SLOT
 
 REPHRASING_SLOT = "rephrasing"
 
@@ -61,8 +62,15 @@ class ReflectionFormValidator(FormValidationAction, ABC):
         form_slots = await self.required_slots(
             self.domain_slots(domain), dispatcher, tracker, domain
         )
-        candidates = dict(tracker.slots_to_validate())
         requested = tracker.get_slot("requested_slot")
+        events: list[EventType] = []
+        if tracker.get_slot(START_OVER_SLOT):
+            # "Start fresh": the earlier answers go as the reflection begins again; the request
+            # is spent either way, so that no later answer clears anything.
+            events.append(SlotSet(START_OVER_SLOT, None))
+            if requested is None:
+                return [*(SlotSet(slot, None) for slot in form_slots), *events]
+        candidates = dict(tracker.slots_to_validate())
         latest = tracker.latest_message or {}
         text = latest.get("text") or ""
         intent = (latest.get("intent") or {}).get("name") or ""
@@ -75,7 +83,6 @@ class ReflectionFormValidator(FormValidationAction, ABC):
             # The slot mapping skipped it for its intent; its words make it an answer.
             candidates[requested] = text
         rephrasing = tracker.get_slot(REPHRASING_SLOT)
-        events: list[EventType] = []
         for slot, value in candidates.items():
             if slot not in form_slots:
                 continue

@@ -4,8 +4,9 @@ Rasa's validator warns that a response "is not used in any story or rule" when o
 form (its `utter_ask_<form>_<slot>` prompts) or a custom action uses it; it does not
 fail on that warning, so a real unused response would slip by just the same. It also
 fails on an intent with no NLU examples, which is by design for an intent that a pipeline
-component imposes (ember.server.nlu.message_guard). This wrapper accounts for those kinds of use and
-fails on every other warning, on story conflicts and on errors.
+component imposes (ember.server.nlu.message_guard) or the web page sends by itself
+(ember.core.visits). This wrapper accounts for those kinds of use and fails on every other
+warning, on story conflicts and on errors.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ember.core.project import load_domain
+from ember.core.visits import REOPENED_INTENT
 from ember.server.nlu.message_guard import TOO_LONG_INTENT
 
-# Intents a pipeline component sets by rule; a classifier never learns them from examples.
-IMPOSED_INTENTS = frozenset({TOO_LONG_INTENT})
+# Intents a pipeline component sets by rule, or the web page sends by itself; a classifier
+# never learns them from examples.
+IMPOSED_INTENTS = frozenset({TOO_LONG_INTENT, REOPENED_INTENT})
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(?P<name>[^']+)' is not used in any story or rule\.")

@@ -16,6 +16,10 @@ function startEmberChat(root, options) {
   const STORE = options.store;
   const ORIGIN = options.origin;
   const REPLY_PATIENCE_MS = 45000;
+  // Opened again this long after the last message, the page asks Ember to welcome the
+  // person back without showing it as something they said (ember/core/visits.py).
+  const VISIT_GAP_MS = 6 * 60 * 60 * 1000;
+  const REOPENED_PAYLOAD = "/chat_reopened";
   // Somewhere that looks like everyday browsing, for someone who may be watched.
   const NEUTRAL_URL = "https://www.bbc.com/weather";
   const $ = (id) => root.getElementById(id);
@@ -186,7 +190,7 @@ function startEmberChat(root, options) {
     }
   }
 
-  function send(payload, shown) {
+  function send(payload, shown, { visible = true } = {}) {
     const text = String(payload).trim();
     if (!text) return false;
     if (!ready) {
@@ -194,7 +198,7 @@ function startEmberChat(root, options) {
       return false;
     }
     removeQuickReplies();
-    addMessage("user", shown || text);
+    if (visible) addMessage("user", shown || text);
     // The label lets the restored history show a button's title rather than its payload.
     const metadata = shown ? { label: shown } : {};
     // Days (a boundary's count, check-ins) are counted in the person's own time zone.
@@ -237,10 +241,19 @@ function startEmberChat(root, options) {
         addMessage(message.from, message.text, message.time, latest ? message.buttons : []);
       });
       $("empty").hidden = messages.length > 0;
+      return messages;
     } catch (error) {
       showStatus(error.message);
+      return [];
     } finally {
       log.removeAttribute("aria-busy");
+    }
+  }
+
+  function welcomeBackIfAway(messages) {
+    const last = messages[messages.length - 1];
+    if (last && last.time && Date.now() - last.time * 1000 >= VISIT_GAP_MS) {
+      send(REOPENED_PAYLOAD, null, { visible: false });
     }
   }
 
@@ -283,12 +296,14 @@ function startEmberChat(root, options) {
         saveState();
       }
       // The history first, so nothing sent meanwhile is drawn over by it.
+      let messages = null;
       if (!restored) {
         restored = true;
-        await restoreHistory();
+        messages = await restoreHistory();
       }
       ready = true;
       sendButton.disabled = false;
+      if (messages) welcomeBackIfAway(messages);
     });
     socket.on("bot_uttered", (message) => {
       // Rich replies (the mood chart, the journal) are drawn by their own scripts.

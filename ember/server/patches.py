@@ -34,6 +34,8 @@ The changes, one line each:
 - A custom action gets ACTION_TIMEOUT_SECONDS (EMBER_ACTION_TIMEOUT), not Rasa's 300 s:
   a hung action server must end the turn, with a kind reply, well within the lifetime of
   the conversation's lock ticket, or the next message would run beside the stuck one.
+- A new session after "no" to remembering does not carry over what the person wrote or
+  counted (ember.core.slots.carried_into_next_session); Rasa carries every slot over.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from jsonschema.validators import validator_for
 from rasa.core import run as rasa_run
 from rasa.core import tracker_store
 from rasa.core.actions import action as rasa_action
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionSessionStart, RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LOCK_LIFETIME
@@ -62,7 +64,7 @@ from rasa.core.nlg.response import ResponseVariationFilter, TemplatedNaturalLang
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import BotUttered, Event
+from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
 from sanic import Sanic, response
@@ -70,6 +72,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 
 from ember.core.project import SHARED_PORT_VARIABLE
+from ember.core.slots import CONSENT_SLOT, carried_into_next_session
 from ember.core.text import bounded
 from ember.server.channels.rest import MAX_BODY_BYTES
 from ember.server.stores.tracker import HonestTrackerStore
@@ -210,6 +213,18 @@ def create_honest_tracker_store(store: Any, domain: Any) -> HonestTrackerStore:
     return HonestTrackerStore(store)
 
 
+_rasa_session_slots = ActionSessionStart._slot_set_events_from_tracker
+
+
+def session_slots_with_consent(tracker: DialogueStateTracker) -> list[SlotSet]:
+    consent = tracker.get_slot(CONSENT_SLOT)
+    return [
+        event
+        for event in _rasa_session_slots(tracker)
+        if carried_into_next_session(event.key, consent)
+    ]
+
+
 _rasa_parse_message_with_graph = MessageProcessor._parse_message_with_graph
 
 
@@ -303,6 +318,7 @@ def apply() -> None:
     Agent._create_tracker_store = staticmethod(create_honest_tracker_store)
     MessageProcessor._parse_message_with_graph = parse_bounded_message
     rasa_run.configure_app = configure_app_with_request_limit
+    ActionSessionStart._slot_set_events_from_tracker = staticmethod(session_slots_with_consent)
     Sanic.run = run_on_shared_port
     check_action_timeout()
     rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS

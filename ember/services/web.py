@@ -38,6 +38,7 @@ from ember.core.conversation_id import is_conversation_id
 from ember.core.helplines import COUNTRY_NAMES
 from ember.core.origins import ORIGINS_VARIABLE, embed_origins, parse_origins
 from ember.core.project import DOMAIN_DIR, PROJECT_ROOT
+from ember.core.visits import REOPENED_INTENT
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,12 @@ def socket_url(page_host: str, rasa_url: str) -> str:
     return f"http://{hostname}:{urlsplit(rasa_url).port or 5005}"
 
 
+def sent_by_the_page(event: dict[str, Any]) -> bool:
+    """The page's own "opened again" message, which the person never typed or saw."""
+    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent == REOPENED_INTENT
+
+
 def conversation_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The messages a person saw, in order, from a tracker's events.
 
@@ -91,7 +98,7 @@ def conversation_messages(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
     for event in events:
         kind, time = event.get("event"), event.get("timestamp")
-        if kind == "user" and event.get("text"):
+        if kind == "user" and event.get("text") and not sent_by_the_page(event):
             label = (event.get("metadata") or {}).get("label")
             shown = label[:LABEL_LIMIT] if isinstance(label, str) and label else event["text"]
             messages.append({"from": "user", "text": shown, "time": time})

@@ -217,4 +217,30 @@ async def test_welcome_back_offers_to_resume_a_reflection_left_half_way(dispatch
     await ActionWelcomeBack().run(dispatcher, person, domain)
     assert responses_sent(dispatcher) == ["utter_welcome_back_reflection", "utter_offer_checkin"]
     assert dispatcher.messages[0]["reflection"] == "acceptance reflection"
-    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/request_acceptance"
+    payloads = [button["payload"] for button in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/request_acceptance", '/request_acceptance{"start_over": "yes"}']
+
+
+async def test_the_web_chat_opened_again_is_welcomed_and_the_thread_picked_up(dispatcher, domain):
+    slots = {"remember_consent": "yes", "hardest_part": "the silence"}
+    person = tracker(
+        "2026-12-01T08:00:00Z", "2026-12-01T20:00:00Z", intent="chat_reopened", slots=slots
+    )
+    await ActionWelcomeBack().run(dispatcher, person, domain)
+    assert responses_sent(dispatcher) == [
+        "utter_welcome_back",
+        "utter_welcome_back_reflection",
+        "utter_offer_checkin",
+    ]
+
+
+@pytest.mark.parametrize("consent", [None, "no"])
+async def test_the_web_chat_opened_again_without_consent_is_only_welcomed(
+    dispatcher, domain, consent
+):
+    slots = {"remember_consent": consent, "hardest_part": "the silence"}
+    person = tracker(
+        "2026-12-01T08:00:00Z", "2026-12-01T20:00:00Z", intent="chat_reopened", slots=slots
+    )
+    await ActionWelcomeBack().run(dispatcher, person, domain)
+    assert responses_sent(dispatcher) == ["utter_welcome_back"]

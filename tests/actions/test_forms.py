@@ -183,3 +183,30 @@ async def test_an_answer_that_says_nothing_yet_is_asked_again_gently_once(dispat
     kept = as_dict(events)
     assert kept["rephrasing"] is None
     assert kept["hardest_part"] and "know" not in kept["hardest_part"]  # never mirrored as "idk"
+
+
+async def test_starting_fresh_clears_the_earlier_answers_once(dispatcher, domain):
+    earlier = {"hardest_part": "the silence", "outside_control": "his choices"}
+    beginning = make_tracker(
+        slots={**earlier, "start_over": "yes", "requested_slot": None},
+        events=slot_candidates(**earlier),
+        intent="request_acceptance",
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, beginning, domain)
+    assert as_dict(events) == {
+        "hardest_part": None,
+        "outside_control": None,
+        "within_reach": None,
+        "letting_go": None,
+        "start_over": None,
+    }
+
+    # With nothing to clear, the request is spent on the first answer, which is kept.
+    first_answer = make_tracker(
+        slots={"hardest_part": "mornings", "start_over": "yes", "requested_slot": "hardest_part"},
+        events=slot_candidates(hardest_part="mornings"),
+        active_loop="acceptance_form",
+    )
+    events = await ValidateAcceptanceForm().run(dispatcher, first_answer, domain)
+    assert as_dict(events) == {"start_over": None, "hardest_part": "mornings"}

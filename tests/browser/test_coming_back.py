@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -71,3 +72,24 @@ def test_check_in_buttons_the_chart_the_journal_and_erasure(new_chat, web, tmp_p
         assert rows.fetchone()[0] == 0
     chat.say("show my mood")
     assert any("no check-ins to show yet" in text for text in chat.bot_texts())
+
+
+def test_opened_again_after_hours_the_chat_welcomes_the_person_back_unasked(new_chat):
+    first = new_chat().open()
+    first.say("hi")
+    conversation = first.conversation_id()
+    greeted = len(first.bot_texts())
+
+    # Seven hours later by the browser's clock, the same conversation is opened again.
+    later = new_chat(conversation=conversation)
+    later.page.clock.set_fixed_time(datetime.now(timezone.utc) + timedelta(hours=7))
+    later.open()
+    welcome = later.page.locator(".msg.bot .bubble", has_text="Welcome back")
+    expect(welcome).to_have_count(1)
+    assert later.user_texts() == ["hi"], "the page's own request is never shown as said"
+    assert len(later.bot_texts()) > greeted
+
+    # Opened again soon after: the history comes back, and no second welcome.
+    again = new_chat(conversation=conversation).open()
+    expect(again.page.locator(".msg.bot .bubble", has_text="Welcome back")).to_have_count(1)
+    assert again.user_texts() == ["hi"]

@@ -102,3 +102,36 @@ def test_a_reflection_left_half_way_is_offered_again_on_the_next_visit(ember):
     welcome = ember.say(me, "hi", at("2026-11-21"))
     assert "acceptance reflection" in texts(welcome)
     assert "/request_acceptance" in buttons(welcome)
+
+
+def test_the_web_chat_opened_again_is_welcomed_and_a_reflection_can_start_fresh(ember):
+    me = f"back-{uuid.uuid4().hex[:12]}"
+    ember.say(me, "/remember_me", at("2026-11-20"))
+    ember.say(me, "/request_acceptance", at("2026-11-20"))
+    ember.say(me, "the quiet evenings", at("2026-11-20"))
+    ember.say(me, "/stop", at("2026-11-20"))
+
+    # The page reopened the next day sends this by itself; the person typed nothing.
+    welcome = ember.say(me, "/chat_reopened", at("2026-11-21"))
+    assert "Welcome back" in texts(welcome)
+    assert "acceptance reflection" in texts(welcome)
+    fresh = '/request_acceptance{"start_over": "yes"}'
+    assert fresh in buttons(welcome)
+
+    ember.say(me, fresh, at("2026-11-21"))
+    slots = ember.tracker(me)["slots"]
+    assert slots["hardest_part"] is None and slots["start_over"] is None
+    ember.say(me, "the mornings now", at("2026-11-21"))
+    ember.say(me, "/stop", at("2026-11-21"))
+    kept = texts(ember.say(me, "/show_my_reflections", at("2026-11-21")))
+    assert "the mornings now" in kept and "the quiet evenings" not in kept
+
+
+def test_the_web_chat_opened_again_without_consent_is_only_welcomed(ember):
+    me = f"back-{uuid.uuid4().hex[:12]}"
+    ember.say(me, "/request_acceptance", at("2026-11-20"))
+    ember.say(me, "the quiet evenings", at("2026-11-20"))
+    ember.say(me, "/stop", at("2026-11-20"))
+    welcome = ember.say(me, "/chat_reopened", at("2026-11-21"))
+    assert "Welcome back" in texts(welcome)
+    assert "acceptance reflection" not in texts(welcome) and not buttons(welcome)

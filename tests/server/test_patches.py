@@ -199,3 +199,30 @@ def test_the_nlu_reads_a_bounded_part_of_a_huge_message_and_keeps_all_of_it(monk
     parsed = MessageProcessor._parse_message_with_graph(None, UserMessage(huge), None)
     assert len(read[0]) < 11_000 and read[0].endswith("i want to end my life")
     assert parsed["text"] == huge
+
+
+async def test_a_new_session_after_no_to_remembering_forgets_what_was_written():
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.helpers import PROJECT_ROOT
+
+    domain = Domain.load(str(PROJECT_ROOT / "domain"))
+
+    async def carried(consent):
+        tracker = DialogueStateTracker("someone", domain.slots)
+        for slot, value in [
+            ("remember_consent", consent),
+            ("country", "GB"),
+            ("hardest_part", "the silence"),
+            ("mood_checkins", [{"score": "2", "at": "2026-11-20T20:00:00+00:00"}]),
+            ("warning_signs", "not sleeping"),
+        ]:
+            tracker.update(SlotSet(slot, value))
+        events = await ActionSessionStart().run(None, None, tracker, domain)
+        return {event.key: event.value for event in events if isinstance(event, SlotSet)}
+
+    forgotten = await carried("no")
+    assert forgotten == {"remember_consent": "no", "country": "GB"}
+    for consent in ("yes", None):  # kept with consent, and as Rasa does when never asked
+        assert (await carried(consent))["hardest_part"] == "the silence"

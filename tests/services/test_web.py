@@ -48,6 +48,29 @@ def test_history_shows_texts_paragraphs_buttons_and_labels_only():
     ]
 
 
+def test_the_pages_own_welcome_back_request_is_not_shown_as_said_by_the_person():
+    events = [
+        {"event": "user", "text": "hi", "timestamp": 1.0, "parse_data": {"intent": {}}},
+        {
+            "event": "user",
+            "text": "/chat_reopened",
+            "timestamp": 30_000.0,
+            "parse_data": {"intent": {"name": "chat_reopened"}},
+        },
+        {"event": "bot", "text": "Welcome back.", "timestamp": 30_000.5},
+    ]
+    assert [m["text"] for m in conversation_messages(events)] == ["hi", "Welcome back."]
+
+
+def test_the_page_and_the_server_agree_on_when_a_visit_begins():
+    from ember.core.visits import REOPENED_INTENT, VISIT_GAP_HOURS
+    from tests.helpers import PROJECT_ROOT
+
+    page = (PROJECT_ROOT / "web" / "chat.js").read_text()
+    assert f"const VISIT_GAP_MS = {VISIT_GAP_HOURS} * 60 * 60 * 1000;" in page
+    assert f'const REOPENED_PAYLOAD = "/{REOPENED_INTENT}";' in page
+
+
 def test_contacts_come_from_the_rendered_domain_responses(domain):
     by_country, default = load_contacts()
     variations = domain["responses"]["utter_support_contacts"]
