@@ -1,11 +1,15 @@
 """`make bench`: Ember against the stock `rasa init` assistant, same Rasa, same machine, same run.
 
 For each assistant: full training time, time from start to first answer, the memory of all
-its server processes (proportional set size: Rasa's workers are forked and share pages),
-and for 1, 10 and 50 concurrent simulated users holding realistic conversations over the
-REST channel: p50 and p95 response time, messages per second and errors. Each figure is the
-median of --runs runs. Prints a side-by-side table with the ratio Ember/baseline and writes
-reports/bench.json and reports/bench.md.
+its server processes (proportional set size: a page shared by forked processes counts once),
+and for 1, 10 and 50 concurrent simulated users over keep-alive REST connections: p50 and
+p95 response time, messages per second and errors. Ember runs as `make run` runs it (one
+single-worker Rasa process per worker on one port), and its people hold the typed
+conversations of the conversation suite (tests/conversations); the baseline's hold a
+conversation in its own intents. Each Ember worker's share of the work in every round comes
+from its CPU time. One long conversation per assistant gives latency against turn number
+(reports/latency-by-turn.png). Prints every run's figures, the medians and the ratio
+Ember/baseline, and writes reports/bench.json and reports/bench.md.
 This prints figures; it asserts nothing about them.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -22,10 +27,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 import requests
+import yaml
 from tabulate import tabulate
 
 from tools import serve
@@ -36,20 +43,7 @@ REPORTS = PROJECT_ROOT / "reports"
 RASA = str(serve.VENV_BIN / "rasa")
 QUIET = {"RASA_TELEMETRY_ENABLED": "false", "LOG_LEVEL": "WARNING"}
 
-# A night with Ember: greeting, what happened, a whole boundary reflection, content, a feeling.
-EMBER_CONVERSATION = [
-    "hi",
-    "he stopped replying to me three weeks ago",
-    "/request_boundaries",
-    "rereading our old chats at night",
-    "mute him and archive the chat",
-    "30 days",
-    "go for a walk and text my sister",
-    "give me a journal prompt",
-    "i feel so alone tonight",
-    "/request_grounding",
-    "thank you",
-]
+CONVERSATION_SUITE = PROJECT_ROOT / "tests" / "conversations"
 # The stock assistant's own intents: greet, mood, affirm/deny, bot challenge, goodbye.
 BASELINE_CONVERSATION = [
     "hello there",
@@ -60,6 +54,59 @@ BASELINE_CONVERSATION = [
     "yes",
     "bye",
 ]
+
+
+def suite_conversations(folder: Path = CONVERSATION_SUITE) -> list[list[str]]:
+    """The user side of every conversation in the suite, as typed (or as a button sends it)."""
+    conversations = []
+    for path in sorted(folder.glob("*.yml")):
+        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories") or []:
+            texts = [
+                str(step["user"]).strip()
+                for step in story.get("steps") or []
+                if isinstance(step, dict) and "user" in step
+            ]
+            if texts:
+                conversations.append(texts)
+    return conversations
+
+
+def payload_share(conversations: list[list[str]]) -> float:
+    """The share of turns sent as an intent payload (a button press), not typed."""
+    turns = [text for conversation in conversations for text in conversation]
+    return sum(text.startswith("/") for text in turns) / len(turns)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def shares(before: list[float], after: list[float]) -> list[float]:
+    """Each worker's part of the CPU time all of them used between two readings."""
+    used = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(used)
+    return [round(part / total, 3) if total else float("nan") for part in used]
+
+
+# Turn numbers (1-based) around which a long conversation's latency is read, and how many
+# turns either side count.
+TURN_MARKS = (10, 100, 200, 400)
+TURN_WINDOW = 10
+
+
+def latency_by_turn(latencies: list[float], marks=TURN_MARKS) -> dict[int, float]:
+    """p50 latency (ms) over the first 20 turns (mark 10) and around each later mark."""
+    figures = {}
+    for mark in marks:
+        if mark > len(latencies):
+            continue
+        window = latencies[max(0, mark - TURN_WINDOW) : mark + TURN_WINDOW]
+        answered = [seconds for seconds in window if not math.isnan(seconds)]
+        if answered:
+            figures[mark] = statistics.median(answered) * 1000
+    return figures
 
 
 def timed(command: list[str], cwd: Path) -> float:
@@ -116,36 +163,60 @@ def first_answer_seconds(url: str, started: float, timeout: float = 300) -> floa
     raise TimeoutError(f"no answer from {url} in {timeout}s")
 
 
-async def load(url: str, conversation: list[str], users: int, seconds: float) -> dict:
-    """`users` simulated people, each holding whole conversations back to back."""
+async def said(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> bool:
+    """Sends one message; whether it was answered."""
+    try:
+        async with session.post(
+            f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        ) as reply:
+            await reply.read()
+            return reply.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
+
+
+async def long_conversation(url: str, texts: list[str], turns: int) -> list[float]:
+    """One person, one conversation of `turns` messages one at a time: each one's latency
+    (NaN when it failed)."""
+    latencies = []
+    sender = str(uuid.uuid4())
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+        for turn in range(turns):
+            started = time.monotonic()
+            answered = await said(session, url, sender, texts[turn % len(texts)])
+            latencies.append(time.monotonic() - started if answered else float("nan"))
+    return latencies
+
+
+async def load(url: str, conversations: list[list[str]], users: int, seconds: float) -> dict:
+    """`users` simulated people, each holding whole conversations back to back (the next one
+    of `conversations` each time, every person starting at a different one), each over a
+    keep-alive connection of its own as a browser or a proxy holds it."""
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
 
-    async def person(session: aiohttp.ClientSession) -> None:
+    async def person(number: int) -> None:
+        held = number
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while time.monotonic() < deadline:
+                await converse(session, conversations[held % len(conversations)])
+                held += users
+
+    async def converse(session: aiohttp.ClientSession, conversation: list[str]) -> None:
         nonlocal errors
-        while time.monotonic() < deadline:
-            sender = str(uuid.uuid4())  # as the web page makes them
-            for text in conversation:
-                if time.monotonic() >= deadline:
-                    return
-                started = time.monotonic()
-                try:
-                    async with session.post(
-                        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
-                    ) as reply:
-                        await reply.read()
-                        if reply.status != 200:
-                            errors += 1
-                            continue
-                except (aiohttp.ClientError, asyncio.TimeoutError):
-                    errors += 1
-                    continue
+        sender = str(uuid.uuid4())  # as the web page makes them
+        for text in conversation:
+            if time.monotonic() >= deadline:
+                return
+            started = time.monotonic()
+            if await said(session, url, sender, text):
                 latencies.append(time.monotonic() - started)
+            else:
+                errors += 1
 
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        await asyncio.gather(*(person(session) for _ in range(users)))
+    await asyncio.gather(*(person(number) for number in range(users)))
     latencies.sort()
 
     def quantile(q: float) -> float:
@@ -174,54 +245,80 @@ def baseline_servers(bot: Path, port: int) -> list[serve.Server]:
 
 
 def ember_servers(workdir: Path, port: int) -> list[serve.Server]:
+    """As `make run` starts them: a single-worker Rasa process per worker, all on one port."""
     content_port, action_port = free_port(), free_port()
     endpoints = serve.local_endpoints(workdir, action_port)
+    rasa = serve.rasa_server(port, endpoints=endpoints, token="bench")
     servers = [
         serve.content_server(content_port),
         serve.action_server(action_port, content_url=f"http://127.0.0.1:{content_port}"),
-        serve.rasa_server(port, endpoints=endpoints, token="bench"),
+        *serve.supervised_rasa_workers(rasa, serve.rasa_workers()),
     ]
     for server in servers:
         server.env.update(QUIET)
     return servers
 
 
+@dataclass
+class Assistant:
+    name: str
+    make_servers: Callable[[int], list[serve.Server]]
+    conversations: list[list[str]]
+    # The servers whose CPU time tells each worker's share (none: a single worker).
+    workers: Callable[[list[serve.Server]], list[serve.Server]] = lambda servers: []
+
+
+def rasa_workers_of(servers: list[serve.Server]) -> list[serve.Server]:
+    return [server for server in servers if server.name.startswith("Rasa server")]
+
+
 def measure(
-    name: str,
-    make_servers: Callable[[int], list[serve.Server]],
-    conversation: list[str],
-    users: list[int],
-    seconds: float,
-    logs: Path,
+    assistant: Assistant, users: list[int], seconds: float, logs: Path, long_turns: int
 ) -> dict:
     port = free_port()
-    servers = make_servers(port)
+    url = f"http://127.0.0.1:{port}"
+    servers = assistant.make_servers(port)
+    name = assistant.name
     for number, server in enumerate(servers):
         server.log_path = logs / f"{name.lower()}-{number}.log"
     started = time.monotonic()
     try:
         for server in servers:
             server.start()
-        first = first_answer_seconds(f"http://127.0.0.1:{port}", started)
-        figures = {"first_answer_s": first}
+        first = first_answer_seconds(url, started)
+        figures: dict = {"first_answer_s": first}
+        workers = [server.process.pid for server in assistant.workers(servers)]
         for count in users:
+            before = [cpu_seconds(pid) for pid in workers]
             figures[f"users_{count}"] = asyncio.run(
-                load(f"http://127.0.0.1:{port}", conversation, count, seconds)
+                load(url, assistant.conversations, count, seconds)
             )
+            if workers:
+                after = [cpu_seconds(pid) for pid in workers]
+                figures[f"users_{count}"]["worker_shares"] = shares(before, after)
         figures["memory_mb"] = memory_mb([server.process.pid for server in servers])
-        print(
-            f"  {name}: first answer {first:.1f}s, "
-            + ", ".join(
-                f"{k} {v['throughput_msg_s']:.1f} msg/s"
-                for k, v in figures.items()
-                if k.startswith("users_")
-            ),
-            flush=True,
-        )
+        if long_turns:
+            texts = [text for conversation in assistant.conversations for text in conversation]
+            figures["long_conversation_s"] = asyncio.run(long_conversation(url, texts, long_turns))
+        print(f"  {name}: " + summary(figures), flush=True)
         return figures
     finally:
         for server in reversed(servers):
             server.stop()
+
+
+def summary(figures: dict) -> str:
+    parts = [f"first answer {figures['first_answer_s']:.1f}s", f"{figures['memory_mb']:.0f} MB"]
+    for key, level in figures.items():
+        if key.startswith("users_"):
+            part = f"{key} {level['throughput_msg_s']:.1f} msg/s p95 {level['p95_ms']:.0f} ms"
+            if "worker_shares" in level:
+                part += " shares " + "/".join(f"{share:.0%}" for share in level["worker_shares"])
+            parts.append(part)
+    by_turn = latency_by_turn(figures.get("long_conversation_s") or [])
+    if by_turn:
+        parts.append("p50 by turn " + ", ".join(f"{t}: {ms:.0f} ms" for t, ms in by_turn.items()))
+    return ", ".join(parts)
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -229,17 +326,54 @@ def median_of(runs: list[dict]) -> dict:
     for key, value in runs[0].items():
         if isinstance(value, dict):
             merged[key] = median_of([run[key] for run in runs])
-        else:
+        elif isinstance(value, (int, float)):
             merged[key] = statistics.median(run[key] for run in runs)
     return merged
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def goals(ember: dict, base: dict, users: list[int]) -> list[tuple[str, float, bool]]:
+    """Issue #20's targets for one run: (what, the figure, met)."""
+    checks = []
+    if 1 in users:
+        value = ratio(ember["users_1"]["p50_ms"], base["users_1"]["p50_ms"])
+        checks.append(("1 user: p50 at most 0.7x", value, value <= 0.7))
+    if 10 in users:
+        e, b = ember["users_10"], base["users_10"]
+        value = ratio(e["throughput_msg_s"], b["throughput_msg_s"])
+        checks.append(("10 users: throughput at least 2.5x", value, value >= 2.5))
+        value = ratio(e["p95_ms"], b["p95_ms"])
+        checks.append(("10 users: p95 at most 0.4x", value, value <= 0.4))
+    if 50 in users:
+        e, b = ember["users_50"], base["users_50"]
+        value = ratio(e["throughput_msg_s"], b["throughput_msg_s"])
+        checks.append(("50 users: throughput at least 2x", value, value >= 2.0))
+        checks.append(("50 users: errors (zero)", e["errors"], e["errors"] == 0))
+    for count in (count for count in users if count >= 10):  # one person: one connection
+        lowest = min(ember[f"users_{count}"].get("worker_shares") or [float("nan")])
+        checks.append(
+            (f"{count} users: smallest worker share at least 35%", lowest, lowest >= 0.35)
+        )
+    value = ratio(ember["memory_mb"], base["memory_mb"])
+    checks.append(("memory (PSS) at most 0.7x", value, value <= 0.7))
+    by_turn = latency_by_turn(ember.get("long_conversation_s") or [])
+    if len(by_turn) > 1:
+        last = max(by_turn)
+        value = ratio(by_turn[last], by_turn[TURN_MARKS[0]])
+        checks.append(
+            (f"p50 around turn {last} at most 1.5x the first 20 turns'", value, value <= 1.5)
+        )
+    return checks
 
 
 def table(results: dict, users: list[int]) -> list[list]:
     ember, base = results["ember"], results["baseline"]
 
     def row(label, a, b, fmt="{:.1f}"):
-        ratio = a / b if b else float("nan")
-        return [label, fmt.format(a), fmt.format(b), f"{ratio:.2f}"]
+        return [label, fmt.format(a), fmt.format(b), f"{ratio(a, b):.2f}"]
 
     rows = [
         row("training (s)", ember["training_s"], base["training_s"]),
@@ -257,16 +391,56 @@ def table(results: dict, users: list[int]) -> list[list]:
     return rows
 
 
+def goal_rows(results: dict, users: list[int]) -> list[list]:
+    """Every goal in every run: a figure holds only if it holds in each of them."""
+    rows = []
+    for number, (ember, base) in enumerate(
+        zip(results["ember"], results["baseline"], strict=True), 1
+    ):
+        for what, value, met in goals(ember, base, users):
+            rows.append([number, what, f"{value:.2f}", "met" if met else "NOT met"])
+    return rows
+
+
+def chart(results: dict, path: Path) -> None:
+    """Latency against turn number in one long conversation, both assistants."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(8, 4.5))
+    for name, label in (("ember", "Ember"), ("baseline", "stock rasa init")):
+        latencies = results[name][0].get("long_conversation_s") or []
+        axes.plot(range(1, len(latencies) + 1), [s * 1000 for s in latencies], label=label, lw=0.8)
+    axes.set_xlabel("turn number in one conversation")
+    axes.set_ylabel("response time (ms)")
+    axes.set_title("Latency as one conversation grows (1 user, messages one at a time)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot.close(figure)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="one short round (1 run, 1 and 10 users, 3 s each)"
+        "--quick",
+        action="store_true",
+        help="one short round (1 run, 1 and 10 users, 3 s each, a 40-turn conversation)",
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--turns", type=int, default=max(TURN_MARKS) + TURN_WINDOW)
     args = parser.parse_args(argv)
-    runs, seconds, users = (
-        (1, 3.0, [1, 10]) if args.quick else (args.runs, args.seconds, [1, 10, 50])
+    runs, seconds, users, turns = (
+        (1, 3.0, [1, 10], 40) if args.quick else (args.runs, args.seconds, [1, 10, 50], args.turns)
+    )
+    conversations = suite_conversations()
+    print(
+        f"Ember's load: {len(conversations)} conversations of the suite, "
+        f"{payload_share(conversations):.0%} of turns sent as button payloads",
+        flush=True,
     )
     REPORTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as tmp:
@@ -282,9 +456,14 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        baseline = Assistant(
+            "baseline", lambda port: baseline_servers(bot, port), [BASELINE_CONVERSATION]
+        )
         results: dict = {"baseline": [], "ember": []}
         for run in range(runs):
             print(f"Run {run + 1} of {runs}", flush=True)
+            # The long conversation once, in the first run: it takes minutes at 400 turns.
+            long_turns = turns if run == 0 else 0
             base_training = timed([RASA, "train", "--force"], bot)
             ember_training = timed(
                 [
@@ -300,26 +479,22 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 PROJECT_ROOT,
             )
-            base = measure(
-                "baseline",
-                lambda port: baseline_servers(bot, port),
-                BASELINE_CONVERSATION,
-                users,
-                seconds,
-                tmp,
-            )
+            base = measure(baseline, users, seconds, tmp, long_turns)
             workdir = tmp / f"ember-{run}"
             workdir.mkdir()
-            ember = measure(
+            ember = Assistant(
                 "Ember",
                 lambda port, folder=workdir: ember_servers(folder, port),
-                EMBER_CONVERSATION,
-                users,
-                seconds,
-                workdir,
+                conversations,
+                rasa_workers_of,
             )
             results["baseline"].append({"training_s": base_training, **base})
-            results["ember"].append({"training_s": ember_training, **ember})
+            results["ember"].append(
+                {
+                    "training_s": ember_training,
+                    **measure(ember, users, seconds, workdir, long_turns),
+                }
+            )
     medians = {name: median_of(figures) for name, figures in results.items()}
     rows = table(medians, users)
     headers = [
@@ -328,20 +503,28 @@ def main(argv: list[str] | None = None) -> int:
         "stock rasa init",
         "Ember/baseline",
     ]
+    goal_headers = ["run", "goal (issue #20)", "figure", ""]
+    targets = goal_rows(results, users)
     print(tabulate(rows, headers=headers))
+    print(tabulate(targets, headers=goal_headers))
+    chart(results, REPORTS / "latency-by-turn.png")
     report = {
         "runs": runs,
         "seconds_per_load": seconds,
         "users": users,
+        "payload_share": payload_share(conversations),
         "median": medians,
         "all_runs": results,
     }
     (REPORTS / "bench.json").write_text(json.dumps(report, indent=2))
     (REPORTS / "bench.md").write_text(
         f"# Ember vs stock `rasa init` (same machine, same run)\n\n"
-        f"{tabulate(rows, headers=headers, tablefmt='github')}\n"
+        f"{tabulate(rows, headers=headers, tablefmt='github')}\n\n"
+        f"## Every goal in every run\n\n"
+        f"{tabulate(targets, headers=goal_headers, tablefmt='github')}\n\n"
+        f"![Latency against turn number](latency-by-turn.png)\n"
     )
-    print(f"Wrote {REPORTS / 'bench.json'} and {REPORTS / 'bench.md'}")
+    print(f"Wrote {REPORTS / 'bench.json'}, {REPORTS / 'bench.md'} and latency-by-turn.png")
     return 0
 
 

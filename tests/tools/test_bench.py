@@ -1,0 +1,52 @@
+"""The benchmark's own arithmetic and its reading of the conversation suite."""
+
+import math
+import os
+
+from tools import bench
+
+
+def test_the_load_is_the_suites_typed_conversations_with_few_button_presses():
+    conversations = bench.suite_conversations()
+    assert len(conversations) >= 100
+    assert all(conversations) and all(all(turn.strip() for turn in c) for c in conversations)
+    assert bench.payload_share(conversations) <= 0.2
+    assert bench.payload_share([["hi", "/request_grounding"], ["ok", "bye"]]) == 0.25
+
+
+def test_worker_shares_are_parts_of_the_cpu_time_between_two_readings():
+    assert bench.shares([10.0, 20.0], [13.0, 21.0]) == [0.75, 0.25]
+    assert all(math.isnan(share) for share in bench.shares([1.0, 1.0], [1.0, 1.0]))
+    assert bench.cpu_seconds(os.getpid()) > 0
+
+
+def test_latency_by_turn_reads_medians_around_each_mark_and_skips_failures():
+    latencies = [0.01] * 20 + [0.1] * 70 + [0.2] * 20 + [float("nan")] * 5
+    figures = bench.latency_by_turn(latencies, marks=(10, 100, 400))
+    assert figures == {10: 10.0, 100: 200.0}  # turns 91-110; nothing past the end
+
+
+def test_every_goal_is_checked_in_every_run():
+    def level(p50, p95, rate, errors=0, shares=(0.5, 0.5)):
+        return {
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "throughput_msg_s": rate,
+            "errors": errors,
+            "worker_shares": list(shares),
+        }
+
+    ember = {
+        "memory_mb": 600,
+        "users_1": level(20, 40, 40),
+        "users_10": level(100, 150, 100, shares=(0.7, 0.3)),
+        "long_conversation_s": [0.02] * 20 + [0.05] * 400,
+    }
+    base = {"memory_mb": 1000, "users_1": level(40, 50, 30), "users_10": level(300, 500, 30)}
+    met = {what: ok for what, _, ok in bench.goals(ember, base, [1, 10])}
+    assert met["1 user: p50 at most 0.7x"]
+    assert met["10 users: throughput at least 2.5x"]
+    assert met["10 users: p95 at most 0.4x"]
+    assert not met["10 users: smallest worker share at least 35%"]
+    assert met["memory (PSS) at most 0.7x"]
+    assert not met["p50 around turn 400 at most 1.5x the first 20 turns'"]
