@@ -223,7 +223,11 @@ UNCLEAR_PATTERNS = _patterns(
     r"\bhow much longer i can (?:keep )?hold(?:ing)? on\b",
     r"\b(?:want|need) (?:it all|everything|the pain|all of this) to (?:stop|end|go away)\b",
     r"\bwant to disappear\b|\bwish i could disappear\b|\bvanish\b",
-    r"\bwhat ?s the point(?: of (?:anything|it all|going on|trying))?\b",
+    # Not "what's the point of texting him": that asks about the chase, not about living.
+    r"\bwhat ?s the point(?! (?:of|in) (?:even )?(?:waiting|texting|messaging|calling|chasing|"
+    r"hoping|checking|begging|reaching out|talking|replying|writing|asking|fighting|holding out)"
+    r"\b(?: \w+){0,3} (?:him|her|them|he|she|they|his|their)\b)"
+    r"(?: of (?:anything|it all|going on|trying))?\b",
     r"\b(?:i ?m|im|i am) (?:so )?done with (?:life|everything|it all)\b",
     r"\btired of (?:living|life|being alive|existing)\b",
     r"\bnothing (?:matters|means anything) (?:anymore|any more|now)\b",

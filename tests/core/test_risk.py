@@ -66,6 +66,31 @@ def test_hopelessness_without_plain_intent_is_unclear(text):
     assert assess(text) is Risk.UNCLEAR
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the point of waiting for him",
+        "what's the point of texting her if she never answers",
+        "honestly what's the point in even checking his stories",
+    ],
+)
+def test_asking_the_point_of_chasing_them_is_not_hopelessness(text):
+    assert assess(text) is Risk.NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the point of waking up without him",
+        "whats the point of trying anymore",
+        "what's the point, he's gone",
+        "what's the point of waiting for anything",
+    ],
+)
+def test_the_point_of_living_on_is_still_asked_about(text):
+    assert assess(text) is Risk.UNCLEAR
+
+
 def test_a_pattern_wins_over_any_classifier_decision():
     assert decide("kms", ranking(greet=0.9, crisis=0.01)) == "crisis"
 

@@ -56,6 +56,7 @@ def test_a_safety_message_after_the_question_keeps_its_own_rule():
         "no i'm not going to hurt myself, it's just how it feels",
         "no, i would never kill myself",
         "nope, not suicidal, just sad",
+        "no no im not going to hurt myself, i just mean whats the point of waiting for him",
     ],
 )
 def test_a_no_that_denies_the_risk_in_words_is_a_no(text):
