@@ -83,6 +83,35 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """Whether the process holds a socket listening on the TCP port (Linux's /proc)."""
+    inodes = set()
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port and inode in inodes:
+                return True
+    return False
+
+
+def wait_until_listening(pids: list[int], port: int, timeout: float = 180) -> None:
+    """Every worker on the shared port is taking connections: until then the first one up
+    gets every keep-alive connection of a round, and keeps it."""
+    deadline = time.monotonic() + timeout
+    while not all(listens_on(pid, port) for pid in pids):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not every worker listens on port {port} after {timeout}s")
+        time.sleep(0.2)
+
+
 def shares(before: list[float], after: list[float]) -> list[float]:
     """Each worker's part of the CPU time all of them used between two readings."""
     used = [b - a for a, b in zip(before, after, strict=True)]
@@ -288,6 +317,7 @@ def measure(
         first = first_answer_seconds(url, started)
         figures: dict = {"first_answer_s": first}
         workers = [server.process.pid for server in assistant.workers(servers)]
+        wait_until_listening(workers, port)
         for count in users:
             before = [cpu_seconds(pid) for pid in workers]
             figures[f"users_{count}"] = asyncio.run(

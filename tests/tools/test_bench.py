@@ -20,6 +20,19 @@ def test_worker_shares_are_parts_of_the_cpu_time_between_two_readings():
     assert bench.cpu_seconds(os.getpid()) > 0
 
 
+def test_a_process_listening_on_a_port_is_seen_and_others_are_not():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        assert not bench.listens_on(os.getpid(), port), "bound is not yet listening"
+        listener.listen()
+        assert bench.listens_on(os.getpid(), port)
+        assert not bench.listens_on(os.getpid(), port + 1 if port < 65535 else port - 1)
+        bench.wait_until_listening([os.getpid()], port, timeout=1)
+
+
 def test_latency_by_turn_reads_medians_around_each_mark_and_skips_failures():
     latencies = [0.01] * 20 + [0.1] * 70 + [0.2] * 20 + [float("nan")] * 5
     figures = bench.latency_by_turn(latencies, marks=(10, 100, 400))
