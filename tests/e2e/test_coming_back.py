@@ -93,23 +93,26 @@ def test_without_consent_nothing_is_carried_into_the_next_visit(ember):
     assert "no check-ins to show yet" in next_visit
 
 
-def test_a_reflection_left_half_way_is_offered_again_on_the_next_visit(ember):
+def acceptance_left_half_way(ember, remembered: bool = True) -> str:
+    """A conversation that stopped after the acceptance reflection's first answer, on 20 Nov."""
     me = f"back-{uuid.uuid4().hex[:12]}"
-    ember.say(me, "/remember_me", at("2026-11-20"))
+    if remembered:
+        ember.say(me, "/remember_me", at("2026-11-20"))
     ember.say(me, "/request_acceptance", at("2026-11-20"))
     ember.say(me, "the quiet evenings", at("2026-11-20"))
     ember.say(me, "/stop", at("2026-11-20"))
+    return me
+
+
+def test_a_reflection_left_half_way_is_offered_again_on_the_next_visit(ember):
+    me = acceptance_left_half_way(ember)
     welcome = ember.say(me, "hi", at("2026-11-21"))
     assert "acceptance reflection" in texts(welcome)
     assert "/request_acceptance" in buttons(welcome)
 
 
 def test_the_web_chat_opened_again_is_welcomed_and_a_reflection_can_start_fresh(ember):
-    me = f"back-{uuid.uuid4().hex[:12]}"
-    ember.say(me, "/remember_me", at("2026-11-20"))
-    ember.say(me, "/request_acceptance", at("2026-11-20"))
-    ember.say(me, "the quiet evenings", at("2026-11-20"))
-    ember.say(me, "/stop", at("2026-11-20"))
+    me = acceptance_left_half_way(ember)
 
     # The page reopened the next day sends this by itself; the person typed nothing.
     welcome = ember.say(me, "/chat_reopened", at("2026-11-21"))
@@ -128,10 +131,7 @@ def test_the_web_chat_opened_again_is_welcomed_and_a_reflection_can_start_fresh(
 
 
 def test_the_web_chat_opened_again_without_consent_is_only_welcomed(ember):
-    me = f"back-{uuid.uuid4().hex[:12]}"
-    ember.say(me, "/request_acceptance", at("2026-11-20"))
-    ember.say(me, "the quiet evenings", at("2026-11-20"))
-    ember.say(me, "/stop", at("2026-11-20"))
+    me = acceptance_left_half_way(ember, remembered=False)
     welcome = ember.say(me, "/chat_reopened", at("2026-11-21"))
     assert "Welcome back" in texts(welcome)
     assert "acceptance reflection" not in texts(welcome) and not buttons(welcome)
