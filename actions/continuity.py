@@ -141,10 +141,10 @@ def reflection_left_halfway(slots: dict[str, Any]) -> tuple[str, str] | None:
 
 
 class ActionWelcomeBack(Action):
-    """After a greeting, or when the web chat is opened again after a gap: picks up the
-    thread for someone who chose to be remembered and comes back after a gap. The web chat's
-    reopening is always welcomed (the person typed nothing, so silence would look broken);
-    a greeting needs nothing more otherwise."""
+    """After a greeting, or when the web chat is opened again: a visit after a gap begins
+    with the offer to check in, and for someone who chose to be remembered, the thread picked
+    up first. The web chat's reopening is always welcomed (the person typed nothing, so
+    silence would look broken); a greeting within a visit needs nothing more."""
 
     def name(self) -> str:
         return "action_welcome_back"
@@ -156,10 +156,17 @@ class ActionWelcomeBack(Action):
         if (tracker.latest_message.get("intent") or {}).get("name") == REOPENED_INTENT:
             dispatcher.utter_message(response="utter_welcome_back")
         when = moment(tracker)
-        if tracker.get_slot(CONSENT_SLOT) != "yes" or when.previous is None:
+        if when.previous is None or hours_between(when.previous, when.now) < VISIT_GAP_HOURS:
             return []
-        if hours_between(when.previous, when.now) < VISIT_GAP_HOURS:
-            return []
+        if tracker.get_slot(CONSENT_SLOT) == "yes":
+            self.pick_up_the_thread(dispatcher, tracker, when)
+        dispatcher.utter_message(response="utter_offer_checkin")
+        return []
+
+    @staticmethod
+    def pick_up_the_thread(
+        dispatcher: CollectingDispatcher, tracker: Tracker, when: Moment
+    ) -> None:
         progress = boundary_progress(tracker)
         if progress and tracker.get_slot("boundary_rule"):
             dispatcher.utter_message(
@@ -183,8 +190,6 @@ class ActionWelcomeBack(Action):
                     {"title": "Start fresh", "payload": resume + START_OVER_ENTITY},
                 ],
             )
-        dispatcher.utter_message(response="utter_offer_checkin")
-        return []
 
 
 class ValidateMoodCheckinForm(FormValidationAction):

@@ -148,20 +148,23 @@ async def test_welcome_back_after_six_hours_knows_the_boundary_day(dispatcher, d
 
 
 @pytest.mark.parametrize(
-    "times, consent",
-    [
-        (("2026-12-01T08:00:00Z", "2026-12-01T13:59:00Z"), "yes"),
-        (("2026-12-01T08:00:00Z", "2026-12-02T08:00:00Z"), None),
-        (("2026-12-01T08:00:00Z", "2026-12-02T08:00:00Z"), "no"),
-        (("2026-12-01T08:00:00Z",), "yes"),
-    ],
+    "times",
+    [("2026-12-01T08:00:00Z", "2026-12-01T13:59:00Z"), ("2026-12-01T08:00:00Z",)],
 )
-async def test_no_welcome_back_within_a_visit_or_without_consent(
-    dispatcher, domain, times, consent
-):
-    person = tracker(*times, slots={"remember_consent": consent})
+async def test_no_welcome_back_within_a_visit_or_on_the_first(dispatcher, domain, times):
+    person = tracker(*times, slots={"remember_consent": "yes", "hardest_part": "the silence"})
     await ActionWelcomeBack().run(dispatcher, person, domain)
     assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("consent", [None, "no"])
+async def test_without_consent_a_new_visit_is_offered_a_check_in_and_nothing_kept(
+    dispatcher, domain, consent
+):
+    slots = {"remember_consent": consent, "hardest_part": "the silence"}
+    person = tracker("2026-12-01T08:00:00Z", "2026-12-02T08:00:00Z", slots=slots)
+    await ActionWelcomeBack().run(dispatcher, person, domain)
+    assert responses_sent(dispatcher) == ["utter_offer_checkin"]
 
 
 async def test_the_boundary_count_starts_the_local_day_it_is_set(dispatcher, domain):
@@ -235,7 +238,7 @@ async def test_the_web_chat_opened_again_is_welcomed_and_the_thread_picked_up(di
 
 
 @pytest.mark.parametrize("consent", [None, "no"])
-async def test_the_web_chat_opened_again_without_consent_is_only_welcomed(
+async def test_the_web_chat_opened_again_without_consent_picks_up_no_thread(
     dispatcher, domain, consent
 ):
     slots = {"remember_consent": consent, "hardest_part": "the silence"}
@@ -243,4 +246,4 @@ async def test_the_web_chat_opened_again_without_consent_is_only_welcomed(
         "2026-12-01T08:00:00Z", "2026-12-01T20:00:00Z", intent="chat_reopened", slots=slots
     )
     await ActionWelcomeBack().run(dispatcher, person, domain)
-    assert responses_sent(dispatcher) == ["utter_welcome_back"]
+    assert responses_sent(dispatcher) == ["utter_welcome_back", "utter_offer_checkin"]

@@ -88,7 +88,8 @@ def test_without_consent_nothing_is_carried_into_the_next_visit(ember):
     same_visit = texts(ember.say(me, "/show_my_mood", at("2026-11-20", "20:05")))
     assert "Last 14 days: 1 check-in" in same_visit
     welcome = ember.say(me, "hi", at("2026-11-22"))
-    assert not buttons(welcome) and "Welcome back" not in texts(welcome)
+    assert "Last time you checked in" not in texts(welcome)
+    assert '/inform_mood{"mood_score": "3"}' in buttons(welcome)  # a new visit's check-in
     next_visit = texts(ember.say(me, "/show_my_mood", at("2026-11-22", "20:01")))
     assert "no check-ins to show yet" in next_visit
 
@@ -130,8 +131,9 @@ def test_the_web_chat_opened_again_is_welcomed_and_a_reflection_can_start_fresh(
     assert "the mornings now" in kept and "the quiet evenings" not in kept
 
 
-def test_the_web_chat_opened_again_without_consent_is_only_welcomed(ember):
+def test_the_web_chat_opened_again_without_consent_picks_up_no_thread(ember):
     me = acceptance_left_half_way(ember, remembered=False)
     welcome = ember.say(me, "/chat_reopened", at("2026-11-21"))
     assert "Welcome back" in texts(welcome)
-    assert "acceptance reflection" not in texts(welcome) and not buttons(welcome)
+    assert "acceptance reflection" not in texts(welcome)
+    assert not any(payload.startswith("/request_") for payload in buttons(welcome))
