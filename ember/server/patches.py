@@ -36,6 +36,11 @@ The changes, one line each:
   the conversation's lock ticket, or the next message would run beside the stuck one.
 - A new session after "no" to remembering does not carry over what the person wrote or
   counted (ember.core.slots.carried_into_next_session); Rasa carries every slot over.
+- A tracker is copied from its state, not by replaying every event (for actions, and for
+  the tracker a form validates an answer on), and its applied
+  events and the policies' states are extended turn by turn instead of rebuilt from the
+  session's start, and RulePolicy reads states only as far back as its longest rule
+  (ember/server/history.py): all four grew with a conversation's length.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from rasa.core import run as rasa_run
 from rasa.core import tracker_store
 from rasa.core.actions import action as rasa_action
 from rasa.core.actions.action import ActionSessionStart, RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LOCK_LIFETIME
@@ -64,6 +70,7 @@ from rasa.core.nlg.response import ResponseVariationFilter, TemplatedNaturalLang
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import class_from_module_path
@@ -74,6 +81,7 @@ from sanic.request import Request
 from ember.core.project import SHARED_PORT_VARIABLE
 from ember.core.slots import CONSENT_SLOT, carried_into_next_session
 from ember.core.text import bounded
+from ember.server import history
 from ember.server.channels.rest import MAX_BODY_BYTES
 from ember.server.stores.tracker import HonestTrackerStore
 
@@ -320,6 +328,11 @@ def apply() -> None:
     rasa_run.configure_app = configure_app_with_request_limit
     ActionSessionStart._slot_set_events_from_tracker = staticmethod(session_slots_with_consent)
     Sanic.run = run_on_shared_port
+    DialogueStateTracker.copy = history.copy_tracker
+    DialogueStateTracker.applied_events = history.applied_events
+    RulePolicy._prediction_states = history.rule_prediction_states
+    FormAction._temporary_tracker = history.temporary_form_tracker
+    Domain.states_for_tracker_history = history.states_for_tracker_history
     check_action_timeout()
     rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     _applied = True
