@@ -5,7 +5,7 @@ import time
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from ember.core.slots import ERASE_SLOT
@@ -132,3 +132,59 @@ async def test_sqlite_writes_ahead_without_waiting_for_the_disk_on_every_turn(tm
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     assert await user_texts(store, "ana") == ["hi"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_workers(request, tmp_path):
+    """Two SQL stores on one database, as two Rasa workers have them."""
+    if request.param == "sqlite":
+        settings = {"dialect": "sqlite", "db": str(tmp_path / "ember.db")}
+    else:
+        settings = request.getfixturevalue("postgres").store_settings()
+    stores = [EmberSQLTrackerStore(DOMAIN, **settings) for _ in range(2)]
+    yield stores
+    if request.param == "postgresql":
+        with stores[0].engine.begin() as connection:
+            connection.execute(stores[0].SQLEvent.__table__.delete())
+    for store in stores:
+        store.engine.dispose()
+
+
+async def test_a_saved_tracker_is_handed_back_on_the_next_turn_not_rebuilt(two_workers):
+    worker, _ = two_workers
+    await worker.save(conversation("ana", "he went quiet"))
+    tracker = await worker.retrieve("ana")
+    tracker.update(UserUttered("still nothing", {"name": "nlu_fallback", "confidence": 1.0}))
+    await worker.save(tracker)
+    assert await worker.retrieve("ana") is tracker
+    # Handed over, not shared: until it is saved again, the store reads it afresh.
+    again = await worker.retrieve("ana")
+    assert again is not tracker and list(again.events) == list(tracker.events)
+
+
+async def test_a_turn_another_worker_stored_is_read_from_the_store(two_workers):
+    first, second = two_workers
+    await first.save(conversation("ana", "he went quiet"))
+    await first.save(await first.retrieve("ana"))
+    elsewhere = await second.retrieve("ana")
+    elsewhere.update(UserUttered("and now this", {"name": "nlu_fallback", "confidence": 1.0}))
+    await second.save(elsewhere)
+    assert await user_texts(first, "ana") == ["he went quiet", "and now this"]
+
+
+async def test_a_conversation_erased_by_another_process_is_not_handed_back(two_workers):
+    first, operator = two_workers
+    await first.save(conversation("ana", "private words"))
+    await first.save(await first.retrieve("ana"))
+    operator.erase("ana")
+    assert await first.retrieve("ana") is None
+
+
+async def test_after_a_new_session_only_the_new_session_is_read(two_workers):
+    worker, _ = two_workers
+    await worker.save(conversation("ana", "last week", at=time.time() - 7 * DAY))
+    tracker = await worker.retrieve("ana")
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("tonight", {"name": "nlu_fallback", "confidence": 1.0}))
+    await worker.save(tracker)
+    assert await user_texts(worker, "ana") == ["tonight"]

@@ -20,8 +20,10 @@ message could not be kept, and erasure is confirmed only once it has happened.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +38,7 @@ from rasa.core.tracker_store import (
     TrackerStore,
     create_engine_kwargs,
 )
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from ember.core.slots import ERASE_SLOT
@@ -117,11 +119,29 @@ def _sqlite_write_ahead_log(connection: Any, _: Any) -> None:
     cursor.close()
 
 
+# Conversations whose tracker a worker keeps between turns: more than are ever answered at
+# once, so that a conversation going on is not rebuilt from the store on each message.
+TRACKERS_KEPT = 128
+# Set on a tracker this store handed out: how many of its events came from the store.
+_EVENTS_READ = "_ember_events_read"
+
+
 class EmberSQLTrackerStore(ErasesOnRequest, SQLTrackerStore):
-    """`SQLTrackerStore` (SQLite by default, PostgreSQL in production) with erasure."""
+    """`SQLTrackerStore` (SQLite by default, PostgreSQL in production) with erasure.
+
+    Rasa rebuilds the tracker from every event of the session on every turn, which grew
+    with the conversation's length (ember/server/history.py). This store keeps each
+    tracker it read and saved, with the count and last row id of the conversation's stored
+    events, and hands it back on the next turn while the store still holds exactly those
+    rows: another worker's turn, an erasure or a prune changes them, and the tracker is read
+    again. The store stays the only record; nothing is kept that is not in it.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._kept: OrderedDict[str, tuple[tuple[int, int | None], DialogueStateTracker]] = (
+            OrderedDict()
+        )
         url = self.engine.url
         self.engine.dispose()
         if self.engine.dialect.name == "sqlite":
@@ -144,7 +164,51 @@ class EmberSQLTrackerStore(ErasesOnRequest, SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_write_ahead_log)
         self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
+    def _stored_rows(self, sender_id: str) -> tuple[int, int | None]:
+        """How many events the conversation has in the store, and the last one's row id:
+        both read from the sender's index, so they cost the same for any length."""
+        with self.session_scope() as session:
+            count, last_id = (
+                session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .one()
+            )
+        return count, last_id
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        # Handed over, not shared: the caller changes it, and only a save puts it back.
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and kept[0] == self._stored_rows(sender_id):
+            tracker = kept[1]
+        else:
+            tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            tracker.__dict__[_EVENTS_READ] = len(tracker.events)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        self._kept.pop(tracker.sender_id, None)
+        await super().save(tracker)
+        read = tracker.__dict__.pop(_EVENTS_READ, None)
+        stored = self._stored_rows(tracker.sender_id)
+        # Kept only when the store would read back exactly this tracker. Not after an
+        # erasure (the store holds nothing); not for a tracker this store did not read
+        # (Rasa's count of what is new is then the only sure one); not after a new session
+        # began this turn (the store reads back only the new session).
+        if (
+            read is not None
+            and stored[0] > 0
+            and not any(
+                isinstance(event, SessionStarted)
+                for event in itertools.islice(tracker.events, read, None)
+            )
+        ):
+            self._kept[tracker.sender_id] = (stored, tracker)
+            while len(self._kept) > TRACKERS_KEPT:
+                self._kept.popitem(last=False)
+
     def erase(self, sender_id: str) -> Erased:
+        self._kept.pop(sender_id, None)
         with self.session_scope() as session:
             events = (
                 session.query(self.SQLEvent)
