@@ -29,32 +29,39 @@ STEPS_BETWEEN = frozenset({ACTION_LISTEN_NAME, ACTION_DEACTIVATE_LOOP_NAME})
 def _turn(tracker: DialogueStateTracker) -> tuple[str | None, list[str], list[str]]:
     """The bot action before the latest message, the actions since it, and the session's
     earlier safety disclosures."""
-    events = list(tracker.events)
-    latest = next(
-        (i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None
-    )
-    if latest is None:
-        return None, [], []
-    since = [
-        e.action_name
-        for e in events[latest + 1 :]
-        if isinstance(e, ActionExecuted) and e.action_name and e.action_name != ACTION_LISTEN_NAME
-    ]
-    before = next(
-        (
-            e.action_name
-            for e in reversed(events[:latest])
-            if isinstance(e, ActionExecuted) and e.action_name not in STEPS_BETWEEN
-        ),
-        None,
-    )
+    # One pass back from the end, stopping as soon as all three are known: this runs for
+    # every prediction, and a session can hold a whole night's messages.
+    since: list[str] = []
+    before: str | None = None
     disclosures: list[str] = []
-    for event in events[:latest]:
-        if isinstance(event, SessionStarted):
-            disclosures = []
-        elif isinstance(event, UserUttered) and event.intent_name in DISCLOSURES:
-            disclosures.append(event.intent_name)
-    return before, since, disclosures
+    found_message = found_before = session_began = False
+    for event in reversed(tracker.events):
+        if not found_message:
+            if isinstance(event, UserUttered):
+                found_message = True
+            elif (
+                isinstance(event, ActionExecuted)
+                and event.action_name
+                and event.action_name != ACTION_LISTEN_NAME
+            ):
+                since.append(event.action_name)
+            continue
+        if (
+            not found_before
+            and isinstance(event, ActionExecuted)
+            and event.action_name not in STEPS_BETWEEN
+        ):
+            before, found_before = event.action_name, True
+        if not session_began:
+            if isinstance(event, SessionStarted):
+                session_began = True
+            elif isinstance(event, UserUttered) and event.intent_name in DISCLOSURES:
+                disclosures.append(event.intent_name)
+        if found_before and session_began:
+            break
+    if not found_message:
+        return None, [], []
+    return before, since[::-1], disclosures[::-1]
 
 
 @DefaultV1Recipe.register(
