@@ -8,7 +8,9 @@ single-worker Rasa process per worker on one port), and its people hold the type
 conversations of the conversation suite (tests/conversations); the baseline's hold a
 conversation in its own intents. Each Ember worker's share of the work in every round comes
 from its CPU time. One long conversation per assistant gives latency against turn number
-(reports/latency-by-turn.png). Prints every run's figures, the medians and the ratio
+(reports/latency-by-turn.png). One person's latency just before and just after the store
+fills with 100,000 conversations (copied into its table, not made by the load) tells whether
+a turn's cost grows with the store. Prints every run's figures, the medians and the ratio
 Ember/baseline, and writes reports/bench.json and reports/bench.md.
 This prints figures; it asserts nothing about them.
 """
@@ -20,6 +22,7 @@ import asyncio
 import json
 import math
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -299,6 +302,61 @@ def ember_servers(workdir: Path, port: int) -> list[serve.Server]:
     return servers
 
 
+# Conversations the store holds for the store-size round: months of use (issue #20).
+STORED_CONVERSATIONS = 100_000
+# A conversation longer than this in the store is the long one, not a model for others.
+LONGEST_MODEL_CONVERSATION = 200
+
+
+STORED_AGE_SECONDS = 60 * 24 * 3600
+
+
+def older(type_name: str, timestamp: float | None, intent: str, action: str, data: str) -> tuple:
+    """A stored event's row, STORED_AGE_SECONDS earlier."""
+    event = json.loads(data)
+    if event.get("timestamp"):
+        event["timestamp"] -= STORED_AGE_SECONDS
+    return type_name, (timestamp or 0) - STORED_AGE_SECONDS, intent, action, json.dumps(event)
+
+
+def fill_store(db: Path, conversations: int) -> int:
+    """Adds `conversations` finished conversations to an Ember SQLite store, written straight
+    into its table: copies of the suite's conversations that the load left there, each under
+    a new id and STORED_AGE_SECONDS older. Returns how many events were added."""
+    connection = sqlite3.connect(db, timeout=60)
+    try:
+        rows = connection.execute(
+            "SELECT sender_id, type_name, timestamp, intent_name, action_name, data "
+            "FROM events ORDER BY id"
+        ).fetchall()
+        by_sender: dict[str, list[tuple]] = {}
+        for row in rows:
+            by_sender.setdefault(row[0], []).append(row[1:])
+        models = [
+            [older(*event) for event in events]
+            for events in by_sender.values()
+            if len(events) <= LONGEST_MODEL_CONVERSATION
+        ]
+        if not models:
+            raise RuntimeError(f"{db} holds no conversation to copy")
+
+        def copies():
+            for number in range(conversations):
+                sender = f"stored-{number}-{uuid.uuid4()}"
+                for event in models[number % len(models)]:
+                    yield sender, *event
+
+        with connection:
+            cursor = connection.executemany(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name,"
+                " data) VALUES (?, ?, ?, ?, ?, ?)",
+                copies(),
+            )
+        return cursor.rowcount
+    finally:
+        connection.close()
+
+
 @dataclass
 class Assistant:
     name: str
@@ -306,6 +364,8 @@ class Assistant:
     conversations: list[list[str]]
     # The servers whose CPU time tells each worker's share (none: a single worker).
     workers: Callable[[list[serve.Server]], list[serve.Server]] = lambda servers: []
+    # Its SQLite store, for the store-size round (none: not measured).
+    store: Path | None = None
 
 
 def rasa_workers_of(servers: list[serve.Server]) -> list[serve.Server]:
@@ -313,7 +373,12 @@ def rasa_workers_of(servers: list[serve.Server]) -> list[serve.Server]:
 
 
 def measure(
-    assistant: Assistant, users: list[int], seconds: float, logs: Path, long_turns: int
+    assistant: Assistant,
+    users: list[int],
+    seconds: float,
+    logs: Path,
+    long_turns: int,
+    stored_conversations: int = 0,
 ) -> dict:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -341,6 +406,13 @@ def measure(
         if long_turns:
             texts = [text for conversation in assistant.conversations for text in conversation]
             figures["long_conversation_s"] = asyncio.run(long_conversation(url, texts, long_turns))
+        if assistant.store and stored_conversations:
+            # The same servers, one person, just before and just after the store fills up.
+            conversations = assistant.conversations
+            figures["store_before"] = asyncio.run(load(url, conversations, 1, seconds))
+            added = fill_store(assistant.store, stored_conversations)
+            figures["store_after"] = asyncio.run(load(url, conversations, 1, seconds))
+            figures["store_after"]["events_added"] = added
         print(f"  {name}: " + summary(figures), flush=True)
         return figures
     finally:
@@ -366,9 +438,10 @@ def median_of(runs: list[dict]) -> dict:
     merged = {}
     for key, value in runs[0].items():
         if isinstance(value, dict):
-            merged[key] = median_of([run[key] for run in runs])
+            # The long conversation and the store-size round happen in the first run only.
+            merged[key] = median_of([run[key] for run in runs if key in run])
         elif isinstance(value, (int, float)):
-            merged[key] = statistics.median(run[key] for run in runs)
+            merged[key] = statistics.median(run[key] for run in runs if key in run)
     return merged
 
 
@@ -400,6 +473,11 @@ def goals(ember: dict, base: dict, users: list[int]) -> list[tuple[str, float, b
         )
     value = ratio(ember["memory_mb"], base["memory_mb"])
     checks.append(("memory (PSS) at most 0.7x", value, value <= 0.7))
+    if "store_after" in ember:
+        value = ratio(ember["store_after"]["p50_ms"], ember["store_before"]["p50_ms"])
+        checks.append(
+            ("1 user: p50 with the store filled at most 1.2x before", value, value <= 1.2)
+        )
     by_turn = latency_by_turn(ember.get("long_conversation_s") or [])
     if len(by_turn) > 1:
         last = max(by_turn)
@@ -469,14 +547,17 @@ def main(argv: list[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help="one short round (1 run, 1 and 10 users, 3 s each, a 40-turn conversation, "
-        "training not timed)",
+        "2,000 stored conversations, training not timed)",
     )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--turns", type=int, default=max(TURN_MARKS) + TURN_WINDOW)
+    parser.add_argument("--stored", type=int, default=STORED_CONVERSATIONS)
     args = parser.parse_args(argv)
-    runs, seconds, users, turns = (
-        (1, 3.0, [1, 10], 40) if args.quick else (args.runs, args.seconds, [1, 10, 50], args.turns)
+    runs, seconds, users, turns, stored = (
+        (1, 3.0, [1, 10], 40, 2_000)
+        if args.quick
+        else (args.runs, args.seconds, [1, 10, 50], args.turns, args.stored)
     )
     conversations = suite_conversations()
     print(
@@ -504,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
         results: dict = {"baseline": [], "ember": []}
         for run in range(runs):
             print(f"Run {run + 1} of {runs}", flush=True)
-            # The long conversation once, in the first run: it takes minutes at 400 turns.
+            # The long conversation and the store-size round once, in the first run: they take
+            # minutes at 400 turns and 100,000 conversations.
             long_turns = turns if run == 0 else 0
             # A quick round checks the bench runs: it serves the models already trained (the
             # baseline's by `rasa init`, Ember's by `make train`) instead of timing training.
@@ -522,12 +604,15 @@ def main(argv: list[str] | None = None) -> int:
                 lambda port, folder=workdir: ember_servers(folder, port),
                 conversations,
                 rasa_workers_of,
+                store=workdir / "ember.db",
             )
             results["baseline"].append({"training_s": base_training, **base})
             results["ember"].append(
                 {
                     "training_s": ember_training,
-                    **measure(ember, users, seconds, workdir, long_turns),
+                    **measure(
+                        ember, users, seconds, workdir, long_turns, stored if run == 0 else 0
+                    ),
                 }
             )
     medians = {name: median_of(figures) for name, figures in results.items()}

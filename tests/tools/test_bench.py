@@ -52,6 +52,8 @@ def test_every_goal_is_checked_in_every_run():
     ember = {
         "memory_mb": 600,
         "users_1": level(20, 40, 40),
+        "store_before": level(20, 40, 40),
+        "store_after": level(30, 50, 30),
         "users_10": level(100, 150, 100, shares=(0.7, 0.3)),
         "long_conversation_s": [0.02] * 20 + [0.05] * 400,
     }
@@ -63,3 +65,29 @@ def test_every_goal_is_checked_in_every_run():
     assert not met["10 users: smallest worker share at least 35%"]
     assert met["memory (PSS) at most 0.7x"]
     assert not met["p50 around turn 400 at most 1.5x the first 20 turns'"]
+    assert not met["1 user: p50 with the store filled at most 1.2x before"]
+
+
+async def test_the_store_fills_with_copies_of_the_conversations_it_holds(tmp_path):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from ember.server.stores.tracker import EmberSQLTrackerStore
+
+    store = EmberSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "ember.db"))
+    tracker = DialogueStateTracker("someone", [])
+    tracker.update(UserUttered("he went quiet", {"name": "they_stopped_replying"}))
+    tracker.update(ActionExecuted("action_listen"))
+    await store.save(tracker)
+    long = DialogueStateTracker("the long one", [])
+    for _ in range(bench.LONGEST_MODEL_CONVERSATION + 1):
+        long.update(ActionExecuted("action_listen"))
+    await store.save(long)
+
+    assert bench.fill_store(tmp_path / "ember.db", 50) == 100
+    assert len(list(await store.keys())) == 52
+    copy = await store.retrieve(next(k for k in await store.keys() if k.startswith("stored-")))
+    assert [e.text for e in copy.events if isinstance(e, UserUttered)] == ["he went quiet"]
+    assert copy.events[0].timestamp < tracker.events[0].timestamp
+    store.engine.dispose()
