@@ -4,7 +4,6 @@ conversation made of every story and rule of data/."""
 
 from __future__ import annotations
 
-
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
