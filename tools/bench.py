@@ -283,6 +283,9 @@ def baseline_servers(bot: Path, port: int) -> list[serve.Server]:
             [RASA, "run", "-m", str(model), "-p", str(port), "-i", "127.0.0.1"],
             ready_url=f"http://127.0.0.1:{port}/",
             env=QUIET,
+            # In its own folder, with its own endpoints and credentials as `rasa init` made
+            # them: from Ember's folder it would load Ember's store, channels and patches.
+            cwd=bot,
         )
     ]
 

@@ -70,12 +70,14 @@ class Server:
     stop_seconds: float = 20.0
     # A certificate file to trust for ready_url (tools/local_https.py's own, self-signed).
     verify: bool | str = True
+    # Where it runs: Rasa reads endpoints.yml and credentials.yml from here unless told.
+    cwd: Path = PROJECT_ROOT
 
     def start(self) -> Server:
         output = open(self.log_path, "ab") if self.log_path else None
         self.process = subprocess.Popen(
             self.command,
-            cwd=PROJECT_ROOT,
+            cwd=self.cwd,
             env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", **self.env},
             stdout=output,
             stderr=subprocess.STDOUT if output else None,

@@ -91,3 +91,12 @@ async def test_the_store_fills_with_copies_of_the_conversations_it_holds(tmp_pat
     assert [e.text for e in copy.events if isinstance(e, UserUttered)] == ["he went quiet"]
     assert copy.events[0].timestamp < tracker.events[0].timestamp
     store.engine.dispose()
+
+
+def test_the_baseline_runs_in_its_own_folder_not_embers(tmp_path):
+    # From Ember's folder, `rasa run` would read Ember's endpoints.yml and credentials.yml:
+    # its store, channels and changes to Rasa, and the baseline would not be stock.
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "stock.tar.gz").touch()
+    (server,) = bench.baseline_servers(tmp_path, 5999)
+    assert server.cwd == tmp_path
