@@ -14,6 +14,7 @@ from tests.helpers import PROJECT_ROOT
 from tests.server.test_history import conversation_events
 
 MODEL = PROJECT_ROOT / "models" / "ember.tar.gz"
+pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
