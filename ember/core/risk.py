@@ -222,7 +222,10 @@ UNCLEAR_PATTERNS = _patterns(
     r"\bgiv(?:e|ing) up on (?:everything|life|it all)\b",
     r"\bhow much longer i can (?:keep )?hold(?:ing)? on\b",
     r"\b(?:want|need) (?:it all|everything|the pain|all of this) to (?:stop|end|go away)\b",
-    r"\bwant to disappear\b|\bwish i could disappear\b|\bvanish\b",
+    # Not "vanish from socials" or "disappear from his life": leaving a place, not living.
+    r"\b(?:want to disappear|wish i could disappear|vanish)\b(?! (?:from|off) (?:(?:his|her|"
+    r"their|the|all) )?(?:socials?|social media|instagram|insta|facebook|tiktok|snapchat|"
+    r"online|internet|feeds?|stories|life)\b)",
     # Not "what's the point of texting him": that asks about the chase, not about living.
     r"\bwhat ?s the point(?! (?:of|in) (?:even )?(?:waiting|texting|messaging|calling|chasing|"
     r"hoping|checking|begging|reaching out|talking|replying|writing|asking|fighting|holding out)"

@@ -60,10 +60,24 @@ def test_figures_of_speech_are_not_crisis(text):
         "what's the point of anything",
         "im so done with life",
         "i want to disappear",
+        "sometimes i just want to vanish",
+        "i wish i could disappear from everyone",
     ],
 )
 def test_hopelessness_without_plain_intent_is_unclear(text):
     assert assess(text) is Risk.UNCLEAR
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i mean vanish from socials",
+        "i want to disappear from his life like he did from mine",
+        "i kind of want to vanish off instagram for a while",
+    ],
+)
+def test_leaving_a_place_is_not_hopelessness(text):
+    assert assess(text) is Risk.NONE
 
 
 @pytest.mark.parametrize(
