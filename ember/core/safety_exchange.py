@@ -52,7 +52,8 @@ _RISK = re.compile(
 # "I'm not going to hurt myself" names the risk only to deny it; the safety net, reading
 # words, takes it for a crisis. In answer to the safety question it is part of the no.
 _DENIED_RISK = re.compile(
-    r"\b(?:not|never|won t|wont|wouldn t|will not|would not)\s+(?:going to |gonna |ever |"
+    r"\b(?:not|never|won t|wont|wouldn t|will not|would not|don t want to|dont want to|"
+    r"do not want to)\s+(?:going to |gonna |ever |"
     r"try to |do anything to )?(?:hurt|kill|harm|end)\s+(?:myself|my life)\b|\bnot suicidal\b"
 )
 

@@ -57,6 +57,8 @@ def test_a_safety_message_after_the_question_keeps_its_own_rule():
         "no, i would never kill myself",
         "nope, not suicidal, just sad",
         "no no im not going to hurt myself, i just mean whats the point of waiting for him",
+        "no i dont want to hurt myself, i mean vanish from socials",
+        "no, i don't want to harm myself, i just want the ache to stop",
     ],
 )
 def test_a_no_that_denies_the_risk_in_words_is_a_no(text):
@@ -70,6 +72,8 @@ def test_a_no_that_denies_the_risk_in_words_is_a_no(text):
         "no. i am going to kill myself",
         "no i won't hurt myself, i'll just end it all",
         "i'm not going to hurt myself, maybe",
+        "no i dont want to hurt myself, i want to die",
+        "no i don't want to kill myself but i want to disappear forever",
     ],
 )
 def test_risk_said_beside_a_denial_keeps_the_crisis_reading(text):
