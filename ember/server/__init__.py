@@ -3,6 +3,11 @@
 Importing any of it applies Ember's changes to Rasa first (ember/server/patches.py).
 """
 
-from ember.server.patches import apply
+from ember.core.without_tensorflow import install_if_asked
+
+# Before Rasa is imported, which imports TensorFlow (ember/core/without_tensorflow.py).
+install_if_asked()
+
+from ember.server.patches import apply  # noqa: E402
 
 apply()

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools.serve import rasa_workers
+from ember.core.without_tensorflow import runs_without_tensorflow
+from tools.serve import DEFAULT_MODEL, rasa_workers
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +42,14 @@ def wait_until_every_worker_loaded_its_model(pid: int, timeout: float = 120) -> 
 
 def test_the_server_runs_a_worker_per_core(ember):
     assert len(children(ember.rasa.process.pid)) == rasa_workers()
+
+
+def test_the_trained_model_is_served_without_tensorflow(ember):
+    """About 510 MB less per worker (ember/core/without_tensorflow.py); every other e2e test
+    checks that the server still answers without it."""
+    assert runs_without_tensorflow(DEFAULT_MODEL)
+    for pid in [ember.rasa.process.pid, *children(ember.rasa.process.pid)]:
+        assert "libtensorflow" not in Path(f"/proc/{pid}/maps").read_text()
 
 
 @pytest.mark.parametrize("round_number", range(ROUNDS))
