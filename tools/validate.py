@@ -85,6 +85,11 @@ def failed_for_unexplained_reasons(returncode: int, output: str, problems: list)
     return returncode != 0 and FAILED not in last_line
 
 
+# `rasa data validate` takes about 25 s alone and over a minute beside running servers;
+# past this it is taken as failed (the studio undoes the save) rather than waited on forever.
+VALIDATE_TIMEOUT_SECONDS = 300
+
+
 def validate(project: Path = PROJECT_ROOT) -> tuple[bool, list[str]]:
     """Runs the validator on `project`: whether it passed, and what to print about it."""
     domain = load_domain(project / "domain")
@@ -95,21 +100,25 @@ def validate(project: Path = PROJECT_ROOT) -> tuple[bool, list[str]]:
             *(project / "ember" / "server" / "channels").glob("*.py"),
         ]
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ember.server",
-            "data",
-            "validate",
-            "--domain",
-            "domain",
-            "--fail-on-warning",
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-    )
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ember.server",
+                "data",
+                "validate",
+                "--domain",
+                "domain",
+                "--fail-on-warning",
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=VALIDATE_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return False, [f"FAIL: rasa data validate did not finish in {VALIDATE_TIMEOUT_SECONDS} s."]
     output = result.stdout + result.stderr
     problems = unexplained_warnings(output, accounted_for)
     lines = [f"warning: {problem}" for problem in problems]

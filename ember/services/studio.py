@@ -50,6 +50,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+# A save's work besides validating: the plan, the held-out overlap check before and after.
+SAVE_MARGIN_SECONDS = 120
 UNEXPECTED = "Something went wrong in the studio; nothing was changed. Try again, or see its log."
 
 
@@ -71,11 +73,16 @@ def operator(request: Request, token: str) -> str | None:
 def create_app(studio, token: str) -> Sanic:
     from tools.transcripts.parsers import TranscriptError
     from tools.transcripts.review import ReviewError
+    from tools.validate import VALIDATE_TIMEOUT_SECONDS
 
     missing = [path for path in ASSETS.values() if not (STUDIO_DIR / path).is_file()]
     if missing:
         raise FileNotFoundError(f"missing studio files under web/studio/: {missing}")
     app = Sanic("ember_studio")
+    # A save validates the data (tools/validate.py) and can take minutes on a busy machine.
+    # Past Sanic's 60 s the page was told "nothing was changed" while the save went on and
+    # changed the data; the response now waits for the validation's own limit and more.
+    app.config.RESPONSE_TIMEOUT = VALIDATE_TIMEOUT_SECONDS + SAVE_MARGIN_SECONDS
 
     @app.on_request
     async def authenticate(request: Request) -> HTTPResponse | None:

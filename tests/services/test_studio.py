@@ -409,3 +409,12 @@ def test_a_test_in_words_ember_learned_from_is_refused(tmp_path):
     with pytest.raises(ReviewError, match="make test-heldout") as refused:
         studio.save(key, "reviewer", "test")
     assert refused.value.status == 409 and snapshot(project) == before
+
+
+def test_a_save_is_answered_however_long_its_validation_may_take():
+    """Past Sanic's 60 s the page heard "nothing was changed" while the save went on."""
+    from ember.services.studio import create_app
+    from tools.validate import VALIDATE_TIMEOUT_SECONDS
+
+    app = create_app(studio=None, token="t")
+    assert app.config.RESPONSE_TIMEOUT > VALIDATE_TIMEOUT_SECONDS

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import tools.validate
+from ember.core.project import PROJECT_ROOT
 from tools.validate import (
     FAILED,
     failed_for_unexplained_reasons,
@@ -79,3 +81,11 @@ def test_rasa_failing_only_over_explained_warnings_is_accepted():
     assert failed_for_unexplained_reasons(1, "Encountered empty domain during validation.", [])
     assert failed_for_unexplained_reasons(0, "", ["a warning"])
     assert not failed_for_unexplained_reasons(0, "", [])
+
+
+def test_a_validation_that_does_not_finish_in_time_fails(monkeypatch):
+    # The real validator takes about 25 s: far longer than this limit.
+    monkeypatch.setattr(tools.validate, "VALIDATE_TIMEOUT_SECONDS", 0.5)
+    passed, lines = tools.validate.validate(PROJECT_ROOT)
+    assert not passed
+    assert lines == ["FAIL: rasa data validate did not finish in 0.5 s."]
