@@ -116,12 +116,11 @@ class _PlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 def install() -> None:
     """From now on, this process imports the placeholder instead of TensorFlow."""
-    if any(name.split(".")[0] in PLACEHOLDER_PACKAGES for name in sys.modules):
-        if not is_installed():
-            raise RuntimeError("TensorFlow is already imported; install() must come first")
+    if any(isinstance(finder, _PlaceholderFinder) for finder in sys.meta_path):
         return
-    if not is_installed():
-        sys.meta_path.insert(0, _PlaceholderFinder())
+    if any(name.split(".")[0] in PLACEHOLDER_PACKAGES for name in sys.modules):
+        raise RuntimeError("TensorFlow is already imported; install() must come first")
+    sys.meta_path.insert(0, _PlaceholderFinder())
 
 
 def install_if_asked() -> None:
@@ -129,21 +128,15 @@ def install_if_asked() -> None:
         install()
 
 
-def is_installed() -> bool:
-    return any(isinstance(finder, _PlaceholderFinder) for finder in sys.meta_path)
-
-
 def model_components(model: Path) -> set[str]:
     """The component classes a trained model's prediction graph uses, from its metadata."""
     with tarfile.open(model, "r:gz") as archive:
-        for member in archive:
-            contents = (
-                archive.extractfile(member) if member.name.endswith("metadata.json") else None
-            )
-            if contents is not None and Path(member.name).name == "metadata.json":
-                metadata = json.load(contents)
-                return {node["uses"] for node in metadata["predict_schema"]["nodes"].values()}
-    raise ValueError(f"{model} has no metadata.json: not a Rasa 3 model")
+        member = next((m for m in archive if Path(m.name).name == "metadata.json"), None)
+        contents = archive.extractfile(member) if member is not None else None
+        if contents is None:
+            raise ValueError(f"{model} has no metadata.json: not a Rasa 3 model")
+        metadata = json.load(contents)
+    return {node["uses"] for node in metadata["predict_schema"]["nodes"].values()}
 
 
 def runs_without_tensorflow(model: Path) -> bool:
