@@ -338,7 +338,9 @@ RISK_VOCABULARY = re.compile(
 HOPELESSNESS = re.compile(
     RISK_VOCABULARY.pattern
     + r"|\b(?:hope\w*|anymore|give up|giving up|can ?t (?:do|take|go on|keep|cope|handle|"
-    r"bear|stand|breathe)|tired|exhausted|done with|no way|nothing|empty|numb|escape|"
+    r"bear|stand|breathe)|tired|exhausted|no way|nothing|empty|numb|escape|"
+    # "done with this whole twin flame thing", "done with him": a breakup; done with it all is not.
+    r"done with (?:life|living|everything|it all|all (?:of )?(?:it|this)|trying|myself|me)|"
     r"stop (?:it|everything|feeling)|enough|pointless|worthless|burden|trapped)\b"
 )
 

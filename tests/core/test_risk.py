@@ -223,3 +223,14 @@ def test_a_confident_unclear_reading_without_any_word_of_hopelessness_steps_asid
     grief = ranking(unclear_risk=0.97, share_reflection=0.03)
     assert decide("that it's over and i can't undo any of it", grief) == "share_reflection"
     assert decide("i can't take any of this anymore", grief) is None
+
+
+def test_done_with_a_person_or_a_belief_is_a_breakup_and_done_with_it_all_is_asked_about():
+    unsure = ranking(unclear_risk=0.59, i_am_the_runner=0.14, feeling_angry=0.07)
+    assert decide("i think i'm done with this whole twin flame thing honestly", unsure) == (
+        "i_am_the_runner"
+    )
+    assert decide("i'm so done with him and his games", unsure) == "i_am_the_runner"
+    for hopeless in ("i'm done with all of this", "im done with everything", "done with life"):
+        # None keeps the classifier's unclear_risk; the patterns may also impose it.
+        assert (decide(hopeless, unsure) or "unclear_risk") == "unclear_risk"
