@@ -127,6 +127,8 @@ def waiting_for_within_reach(text, intent):
         ("i want to stop checking his page", "stop", True),
         ("give me a journal prompt", "request_journal_prompt", False),
         ("thank you", "thank", False),
+        ("goodnight ember", "goodbye", False),  # people say goodbye to Ember by name
+        ("thanks ember x", "thank", False),
         ("can we stop", "stop", False),
         ("why did he run?", "ask_why_they_ran", False),
         ("that he is gone and i want to die", "crisis", False),
