@@ -462,8 +462,12 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
             return None if about_risk else UNCLEAR_INTENT
         # A weak crisis reading: ask when the words touch on risk or it is not that weak.
         return UNCLEAR_INTENT if about_risk or crisis >= ASK_ABOUT_CRISIS else calmer
-    if risk is Risk.UNCLEAR or crisis >= ASK_ABOUT_CRISIS:
+    if risk is Risk.UNCLEAR:
         return UNCLEAR_INTENT
+    if crisis >= ASK_ABOUT_CRISIS:
+        # Crisis close behind another reading: "i need to cut contact" shares a word with
+        # self-harm, so asking needs a word of risk or hopelessness, as for `unclear_risk`.
+        return UNCLEAR_INTENT if HOPELESSNESS.search(normalised) else calmer
     if top == UNCLEAR_INTENT and (
         confidence[UNCLEAR_INTENT] < TRUST_UNCLEAR or not HOPELESSNESS.search(normalised)
     ):

@@ -130,6 +130,14 @@ def test_unsure_crisis_under_the_fallback_still_leads_to_asking():
     assert decide("i dont know anymore", fallback_first) == "unclear_risk"
 
 
+def test_crisis_close_behind_another_reading_asks_only_when_the_words_touch_on_risk():
+    close = [{"name": "nlu_fallback", "confidence": 0.3}] + ranking(
+        request_boundaries=0.458, crisis=0.452, urge_to_contact=0.045
+    )
+    assert decide("i need to cut contact before i lose myself", close) == "request_boundaries"
+    assert decide("i need to cut contact, i cant take this anymore", close) == "unclear_risk"
+
+
 def test_a_figure_of_speech_is_never_crisis_even_if_the_classifier_says_so():
     assert (
         decide("this breakup is killing me", ranking(crisis=0.9, feeling_heartbroken=0.05))
