@@ -41,6 +41,8 @@ The changes, one line each:
   events and the policies' states are extended turn by turn instead of rebuilt from the
   session's start, and RulePolicy reads states only as far back as its longest rule
   (ember/server/history.py): all four grew with a conversation's length.
+- RulePolicy looks its rules up by the conversation's last state (previous action and
+  intent) before trying them one by one (ember/server/policies/rule_index.py).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ from ember.core.slots import CONSENT_SLOT, carried_into_next_session
 from ember.core.text import bounded
 from ember.server import history
 from ember.server.channels.rest import MAX_BODY_BYTES
+from ember.server.policies import rule_index
 from ember.server.stores.tracker import HonestTrackerStore
 
 # Rules times steps back: Ember's model needs a few thousand; the bound keeps memory flat.
@@ -331,6 +334,7 @@ def apply() -> None:
     DialogueStateTracker.copy = history.copy_tracker
     DialogueStateTracker.applied_events = history.applied_events
     RulePolicy._prediction_states = history.rule_prediction_states
+    RulePolicy._get_possible_keys = rule_index.possible_rule_keys
     FormAction._temporary_tracker = history.temporary_form_tracker
     Domain.states_for_tracker_history = history.states_for_tracker_history
     check_action_timeout()

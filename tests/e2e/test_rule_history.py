@@ -1,15 +1,22 @@
 """The trained RulePolicy decides the same when it reads states only back to its longest
-rule (ember/server/history.py) as when it reads the whole session, at every step of a long
-conversation made of every story and rule of data/."""
+rule (ember/server/history.py) as when it reads the whole session, and when it looks its
+rules up by the last state (ember/server/policies/rule_index.py) as when it tries each, at
+every step of a long conversation made of every story and rule of data/."""
 
 from __future__ import annotations
 
 import pytest
 from rasa.core.agent import Agent
-from rasa.core.policies.rule_policy import RULES_NOT_IN_STORIES, RulePolicy
+from rasa.core.policies.rule_policy import (
+    RULES,
+    RULES_FOR_LOOP_UNHAPPY_PATH,
+    RULES_NOT_IN_STORIES,
+    RulePolicy,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from ember.server import history
+from ember.server.policies import rule_index
 from tests.helpers import PROJECT_ROOT
 from tests.server.test_history import conversation_events
 
@@ -50,3 +57,28 @@ def test_rules_decide_the_same_on_the_states_back_to_the_longest_rule(trained, m
                 assert decision(policy, tracker, domain, use_text) == bounded
             compared += 1
     assert compared > 2000
+
+
+def test_rules_looked_up_by_the_last_state_are_the_rules_rasa_finds(trained, monkeypatch):
+    policy, domain = trained
+    assert RulePolicy._get_possible_keys is rule_index.possible_rule_keys
+    tracker = DialogueStateTracker("someone", domain.slots)
+    compared, found = 0, 0
+    for event in conversation_events(domain):
+        tracker.update(event)
+        for use_text in (True, False):
+            states = policy._prediction_states(
+                tracker, domain, use_text, rule_only_data=policy._get_rule_only_data()
+            )
+            for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
+                keys = rule_index.possible_rule_keys(policy, lookup, states)
+                assert keys == rule_index._rasa_get_possible_keys(policy, lookup, states)
+                found += len(keys)
+            indexed = decision(policy, tracker, domain, use_text)
+            with monkeypatch.context() as one_by_one:
+                one_by_one.setattr(
+                    RulePolicy, "_get_possible_keys", rule_index._rasa_get_possible_keys
+                )
+                assert decision(policy, tracker, domain, use_text) == indexed
+            compared += 1
+    assert compared > 2000 and found > 1000
