@@ -86,12 +86,13 @@ def rasa_states(domain, tracker, **options):
 def tracker_state(tracker: DialogueStateTracker) -> tuple:
     return (
         tracker.current_state(EventVerbosity.ALL),
-        {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()},
+        {name: (type(slot), vars(slot)) for name, slot in tracker.slots.items()},
         tracker.active_loop,
         tracker.latest_action,
         tracker.followup_action,
         tracker.latest_bot_utterance,
         tracker.is_paused(),
+        (tracker.sender_id, tracker._max_event_history, tracker.is_rule_tracker),
     )
 
 
@@ -139,6 +140,15 @@ def test_a_copy_is_its_own(project_domain):
     assert tracker.get_slot("hardest_part") != "the silence"
     assert not tracker.is_active_loop_interrupted
     assert len(copied.events) == len(tracker.events) + 1
+
+
+def test_a_copy_keeps_what_kind_of_tracker_it_is(project_domain):
+    tracker = DialogueStateTracker("", project_domain.slots, 10_000, is_rule_tracker=True)
+    for event in conversation_events(project_domain)[:50]:
+        tracker.update(event)
+    assert tracker_state(history.copy_tracker(tracker)) == tracker_state(
+        history._rasa_copy(tracker)
+    )
 
 
 def test_a_tracker_whose_events_were_replaced_is_worked_out_again(project_domain):
