@@ -183,7 +183,7 @@ def rasa_workers() -> int:
 
     Rasa handles a message on one event loop, so one process uses one core; the second
     worker nearly doubles the messages per second on two cores (docs/performance.md). Each
-    worker holds its own copy of the model (about 350 MB), hence the cap. Rasa runs more than
+    worker holds its own copy of the model (about 330 MB of PSS), hence the cap. Rasa runs more than
     one only with a lock store that workers share (endpoints.yml has one).
     """
     configured = os.environ.get("SANIC_WORKERS", "").strip()
