@@ -41,44 +41,47 @@ def decision(policy: RulePolicy, tracker: DialogueStateTracker, domain, use_text
     return action, returning, hidden, source if action else None
 
 
-def test_rules_decide_the_same_on_the_states_back_to_the_longest_rule(trained, monkeypatch):
+def steps_decided_as_rasa_decides(trained, monkeypatch, method: str, rasas, also=None) -> int:
+    """At every step of the conversation, with and without the text: Ember's decision, then
+    Rasa's with its own RulePolicy `method` put back, must be the same. Returns the steps."""
     policy, domain = trained
-    assert history._longest_rule(policy) > 1
     tracker = DialogueStateTracker("someone", domain.slots)
     compared = 0
     for event in conversation_events(domain):
         tracker.update(event)
         for use_text in (True, False):
-            bounded = decision(policy, tracker, domain, use_text)
-            with monkeypatch.context() as whole_session:
-                whole_session.setattr(
-                    RulePolicy, "_prediction_states", history._rasa_rule_prediction_states
-                )
-                assert decision(policy, tracker, domain, use_text) == bounded
+            if also:
+                also(policy, tracker, domain, use_text)
+            embers = decision(policy, tracker, domain, use_text)
+            with monkeypatch.context() as rasa_only:
+                rasa_only.setattr(RulePolicy, method, rasas)
+                assert decision(policy, tracker, domain, use_text) == embers
             compared += 1
+    return compared
+
+
+def test_rules_decide_the_same_on_the_states_back_to_the_longest_rule(trained, monkeypatch):
+    assert history._longest_rule(trained[0]) > 1
+    compared = steps_decided_as_rasa_decides(
+        trained, monkeypatch, "_prediction_states", history._rasa_rule_prediction_states
+    )
     assert compared > 2000
 
 
 def test_rules_looked_up_by_the_last_state_are_the_rules_rasa_finds(trained, monkeypatch):
-    policy, domain = trained
     assert RulePolicy._get_possible_keys is rule_index.possible_rule_keys
-    tracker = DialogueStateTracker("someone", domain.slots)
-    compared, found = 0, 0
-    for event in conversation_events(domain):
-        tracker.update(event)
-        for use_text in (True, False):
-            states = policy._prediction_states(
-                tracker, domain, use_text, rule_only_data=policy._get_rule_only_data()
-            )
-            for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
-                keys = rule_index.possible_rule_keys(policy, lookup, states)
-                assert keys == rule_index._rasa_get_possible_keys(policy, lookup, states)
-                found += len(keys)
-            indexed = decision(policy, tracker, domain, use_text)
-            with monkeypatch.context() as one_by_one:
-                one_by_one.setattr(
-                    RulePolicy, "_get_possible_keys", rule_index._rasa_get_possible_keys
-                )
-                assert decision(policy, tracker, domain, use_text) == indexed
-            compared += 1
-    assert compared > 2000 and found > 1000
+    found = []
+
+    def same_keys(policy, tracker, domain, use_text):
+        states = policy._prediction_states(
+            tracker, domain, use_text, rule_only_data=policy._get_rule_only_data()
+        )
+        for lookup in (policy.lookup[RULES], policy.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]):
+            keys = rule_index.possible_rule_keys(policy, lookup, states)
+            assert keys == rule_index._rasa_get_possible_keys(policy, lookup, states)
+            found.extend(keys)
+
+    compared = steps_decided_as_rasa_decides(
+        trained, monkeypatch, "_get_possible_keys", rule_index._rasa_get_possible_keys, same_keys
+    )
+    assert compared > 2000 and len(found) > 1000
