@@ -19,8 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+import yaml
 
 from ember.core.origins import ORIGINS_VARIABLE, parse_origins
 from ember.core.project import SHARED_PORT_VARIABLE, TOKEN_VARIABLE
@@ -288,6 +290,23 @@ def missing_variables(endpoints: Path) -> list[str]:
     return sorted({name for name in used if name not in os.environ})
 
 
+def action_port_mismatch(endpoints: Path, action_port: int) -> str | None:
+    """Why Rasa would call an action server other than the one started, or None.
+
+    Rasa takes the address from the endpoints file alone: with EMBER_ACTION_PORT set and the
+    file still naming 5055, every custom action would fail while everything looked up.
+    """
+    config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    url = os.path.expandvars(str((config.get("action_endpoint") or {}).get("url", "")))
+    address = urlsplit(url)
+    if address.hostname not in ("127.0.0.1", "localhost") or address.port == action_port:
+        return None
+    return (
+        f"{endpoints} sends custom actions to {url}, but the action server starts on port "
+        f"{action_port} (EMBER_ACTION_PORT): make them agree"
+    )
+
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -350,12 +369,16 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    # The endpoints file names the action server's address: 5055 in endpoints.yml.
+    action_port = int(os.environ.get("EMBER_ACTION_PORT", 5055))
+    mismatch = action_port_mismatch(args.endpoints, action_port)
+    if mismatch:
+        print(f"{mismatch}.", file=sys.stderr)
+        return 2
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
     content_port = int(os.environ.get("EMBER_CONTENT_PORT", 5056))
     content_url = os.environ.get("EMBER_CONTENT_URL", f"http://127.0.0.1:{content_port}")
     web_port = int(os.environ.get("EMBER_WEB_PORT", 8000))
-    # The endpoints file names the action server's address: 5055 in endpoints.yml.
-    action_port = int(os.environ.get("EMBER_ACTION_PORT", 5055))
     helpers = [
         content_server(content_port),
         action_server(action_port, content_url=content_url),

@@ -118,3 +118,24 @@ def test_a_second_stop_signal_while_stopping_leaves_no_server_running(tmp_path):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_an_action_port_the_endpoints_file_does_not_name_is_refused_before_anything_starts(
+    tmp_path, monkeypatch, capsys
+):
+    endpoints = serve.local_endpoints(tmp_path, 6155)
+    assert serve.action_port_mismatch(endpoints, 6155) is None
+    assert "6155" in serve.action_port_mismatch(endpoints, 5055)
+    monkeypatch.setenv("EMBER_ACTION_PORT", "5055")
+    monkeypatch.setattr(serve, "content_server", pytest.fail)  # nothing may start
+
+    assert serve.main(["--endpoints", str(endpoints)]) == 2
+    assert "EMBER_ACTION_PORT" in capsys.readouterr().err
+
+
+def test_an_action_server_elsewhere_or_named_by_a_variable_is_left_to_the_file(monkeypatch):
+    prod = serve.PROJECT_ROOT / "endpoints.prod.yml"
+    monkeypatch.setenv("EMBER_ACTION_URL", "http://actions.internal:5055/webhook")
+    assert serve.action_port_mismatch(prod, 6155) is None
+    monkeypatch.setenv("EMBER_ACTION_URL", "http://127.0.0.1:5055/webhook")
+    assert serve.action_port_mismatch(prod, 6155) is not None
