@@ -214,6 +214,10 @@ FIGURES_OF_SPEECH = _patterns(
     # Said of grief, not of a plan (domain notes): the classifier still reads the rest.
     r"\bdead inside\b",
     r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",
+    # "disappear off social media", "vanish from his life": leaving a place, not living.
+    r"\b(?:disappear|vanish)\w* (?:for a (?:while|bit|few \w+) )?(?:from|off) "
+    r"(?:(?:his|her|their|the|all|my) )?(?:socials?|social media|instagram|insta|facebook|"
+    r"tiktok|snapchat|online|internet|feeds?|stories|life|apps?|group ?chats?|radar)\b",
 )
 
 # Hopelessness without a plain statement of intent: ask, don't assume either way.
@@ -222,10 +226,7 @@ UNCLEAR_PATTERNS = _patterns(
     r"\bgiv(?:e|ing) up on (?:everything|life|it all)\b",
     r"\bhow much longer i can (?:keep )?hold(?:ing)? on\b",
     r"\b(?:want|need) (?:it all|everything|the pain|all of this) to (?:stop|end|go away)\b",
-    # Not "vanish from socials" or "disappear from his life": leaving a place, not living.
-    r"\b(?:want to disappear|wish i could disappear|vanish)\b(?! (?:from|off) (?:(?:his|her|"
-    r"their|the|all) )?(?:socials?|social media|instagram|insta|facebook|tiktok|snapchat|"
-    r"online|internet|feeds?|stories|life)\b)",
+    r"\b(?:want to disappear|wish i could disappear|vanish)\b",
     # Not "what's the point of texting him": that asks about the chase, not about living.
     r"\bwhat ?s the point(?! (?:of|in) (?:even )?(?:waiting|texting|messaging|calling|chasing|"
     r"hoping|checking|begging|reaching out|talking|replying|writing|asking|fighting|holding out)"

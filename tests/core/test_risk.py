@@ -74,10 +74,20 @@ def test_hopelessness_without_plain_intent_is_unclear(text):
         "i mean vanish from socials",
         "i want to disappear from his life like he did from mine",
         "i kind of want to vanish off instagram for a while",
+        "part of me wants to disappear off social media for a while",
     ],
 )
 def test_leaving_a_place_is_not_hopelessness(text):
     assert assess(text) is Risk.NONE
+
+
+def test_leaving_a_place_is_not_asked_about_whatever_the_classifier_says():
+    # The classifier learned "disappear" from "i want to disappear": a word, not the meaning.
+    wary = ranking(unclear_risk=0.82, checking_their_profile=0.1)
+    text = "part of me wants to disappear off social media for a while"
+    assert decide(text, wary) == "checking_their_profile"
+    assert decide("gonna disappear off insta and then kill myself", wary) == "crisis"
+    assert decide("i want to disappear off the face of the earth", wary) == "unclear_risk"
 
 
 @pytest.mark.parametrize(
