@@ -43,6 +43,9 @@ The changes, one line each:
   (ember/server/history.py): all four grew with a conversation's length.
 - RulePolicy looks its rules up by the conversation's last state (previous action and
   intent) before trying them one by one (ember/server/policies/rule_index.py).
+- A custom action or form that the action server cannot run ends the turn with the safety
+  replies or an apology (ember/server/channels/replies.py), where Rasa went on predicting
+  as if it had run: a reflection that could not start showed its summary of "None"s.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ from ember.core.project import SHARED_PORT_VARIABLE
 from ember.core.slots import CONSENT_SLOT, carried_into_next_session
 from ember.core.text import bounded
 from ember.server import history
+from ember.server.channels.replies import AnswersWhenItFails
 from ember.server.channels.rest import MAX_BODY_BYTES
 from ember.server.policies import rule_index
 from ember.server.stores.tracker import HonestTrackerStore
@@ -309,6 +313,22 @@ def check_action_timeout(timeout: float = ACTION_TIMEOUT_SECONDS) -> None:
         )
 
 
+_rasa_run_action = MessageProcessor._run_action
+
+
+async def run_action_answering_when_it_fails(
+    self: MessageProcessor,
+    action: Any,
+    tracker: DialogueStateTracker,
+    output_channel: Any,
+    nlg: Any,
+    prediction: Any,
+) -> bool:
+    if isinstance(action, (RemoteAction, FormAction)):
+        action = AnswersWhenItFails(action, self.action_endpoint)
+    return await _rasa_run_action(self, action, tracker, output_channel, nlg, prediction)
+
+
 _applied = False
 
 
@@ -337,6 +357,7 @@ def apply() -> None:
     RulePolicy._get_possible_keys = rule_index.possible_rule_keys
     FormAction._temporary_tracker = history.temporary_form_tracker
     Domain.states_for_tracker_history = history.states_for_tracker_history
+    MessageProcessor._run_action = run_action_answering_when_it_fails
     check_action_timeout()
     rasa_action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS
     _applied = True

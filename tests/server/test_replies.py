@@ -7,13 +7,17 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import InMemoryLockStore, LockError
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActiveLoop, BotUttered, FollowupAction, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 
-from ember.server.channels.replies import handle_with_reply
+from ember.server.channels.replies import AnswersWhenItFails, handle_with_reply
 from ember.server.stores.tracker import (
     ConversationNotSaved,
     ConversationUnreadable,
@@ -161,3 +165,58 @@ async def test_a_wall_of_text_that_is_not_taken_still_gets_crisis_contacts(domai
     texts = await answer(agent(domain), wall + "i want to kill myself tonight", rasa, sender=sender)
     assert "findahelpline.com" in " ".join(texts)
     assert texts[-1] == said(domain, "utter_long_message_not_taken")[-1]
+
+
+class UnreachableAction(RemoteAction):
+    async def run(self, output_channel, nlg, tracker, domain):
+        raise RasaException("Couldn't connect to the action server")
+
+
+def in_a_reflection(domain: Domain, intent: str, said_already: bool = False):
+    tracker = DialogueStateTracker.from_events(
+        "someone",
+        [
+            ActiveLoop("acceptance_form"),
+            UserUttered("the answer", intent={"name": intent, "confidence": 1.0}),
+            *([BotUttered("already said")] if said_already else []),
+        ],
+        domain.slots,
+    )
+    return tracker
+
+
+async def run_failing(domain: Domain, action, tracker) -> tuple[list, list[str]]:
+    output = CollectingOutputChannel()
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    events = await AnswersWhenItFails(action, None).run(output, nlg, tracker, domain)
+    return events, [e.text for e in events if isinstance(e, BotUttered)]
+
+
+async def test_a_safety_message_whose_action_failed_gets_its_replies_and_leaves_the_reflection(
+    domain,
+):
+    failing = UnreachableAction("validate_acceptance_form", None)
+    events, texts = await run_failing(domain, failing, in_a_reflection(domain, "crisis"))
+    assert texts[0].startswith(said(domain, "utter_crisis")[0])
+    assert ActiveLoop(None) in events
+    assert events[-1] == FollowupAction("action_listen")
+
+
+async def test_a_failed_action_after_a_reply_ends_the_turn_without_an_apology(domain):
+    failing = UnreachableAction("action_welcome_back", None)
+    tracker = in_a_reflection(domain, "greet", said_already=True)
+    events, texts = await run_failing(domain, failing, tracker)
+    assert texts == [] and events == [FollowupAction("action_listen")]
+
+
+async def test_a_form_declining_an_answer_is_left_to_rasa(domain):
+    class Declining(RemoteAction):
+        async def run(self, output_channel, nlg, tracker, domain):
+            raise ActionExecutionRejection(self.name())
+
+    with pytest.raises(ActionExecutionRejection):
+        await run_failing(
+            domain,
+            Declining("validate_acceptance_form", None),
+            in_a_reflection(domain, "share_reflection"),
+        )

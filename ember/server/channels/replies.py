@@ -13,10 +13,14 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.actions.action import Action, ActionExecutionRejection, action_for_name_or_text
+from rasa.core.actions.forms import FormAction
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, FollowupAction, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from ember.core.pacing import PACED_REPLY_DELAY_SECONDS, LongMessagePace
@@ -134,17 +138,74 @@ def replies_for(intent: str | None) -> list[str]:
     return SAFETY_REPLIES.get(intent or "", [APOLOGY_RESPONSE])
 
 
+def actions_instead(intent: str | None) -> list[str]:
+    """What a turn Rasa could not finish does instead: the safety replies or the apology."""
+    if intent in SAFETY_REPLIES:
+        # Leave the reflection that could not go on, as the safety rules would.
+        return [*SAFETY_REPLIES[intent], ACTION_DEACTIVATE_LOOP_NAME]
+    return [APOLOGY_RESPONSE]
+
+
+class AnswersWhenItFails(Action):
+    """A custom action (or a form, whose answers a custom action checks) that, when the
+    action server cannot run it, answers the turn itself and ends it.
+
+    Rasa logs the failure and goes on predicting as if the action had done its work: a
+    reflection that could not start went straight on to its summary, with every answer
+    "None". Ending the turn instead, with the reply the channels give a turn Rasa left
+    unanswered, leaves the person's message stored and nothing said that did not happen.
+    A reflection stays active, so the next answer is checked once the server is back.
+    """
+
+    def __init__(self, action: Action, action_endpoint: Any) -> None:
+        self._action = action
+        self._action_endpoint = action_endpoint
+
+    def name(self) -> str:
+        return self._action.name()
+
+    def event_for_successful_execution(self, prediction: Any) -> Event:
+        return self._action.event_for_successful_execution(prediction)
+
+    async def run(
+        self,
+        output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+    ) -> list[Event]:
+        try:
+            return await self._action.run(output_channel, nlg, tracker, domain)
+        except ActionExecutionRejection:
+            raise  # a form declining an answer: Rasa's own path
+        except Exception as error:  # noqa: BLE001 - whatever failed, the turn gets an answer
+            logger.error("Action %s failed with %s", self.name(), type(error).__name__)
+        events: list[Event] = []
+        # A greeting already said needs no apology for the welcome-back that could not
+        # follow it; a reflection's introduction promised questions that will not come.
+        if isinstance(self._action, FormAction) or not said_this_turn(tracker):
+            for name in actions_instead(tracker.latest_message.intent.get("name")):
+                action = action_for_name_or_text(name, domain, self._action_endpoint)
+                events += await action.run(output_channel, nlg, tracker, domain)
+        return [*events, FollowupAction(ACTION_LISTEN_NAME)]
+
+
+def said_this_turn(tracker: DialogueStateTracker) -> bool:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered):
+            return True
+    return False
+
+
 async def answer_in_the_conversation(agent: Agent, message: UserMessage) -> None:
     """The safety replies or the apology, run through Rasa and stored with the conversation."""
     async with agent.lock_store.lock(message.sender_id):
         intent = await intent_of_this_message(agent, message)
-        actions = replies_for(intent)
-        if intent in SAFETY_REPLIES:
-            # Leave the reflection that could not go on, as the safety rules would.
-            actions = [*actions, ACTION_DEACTIVATE_LOOP_NAME]
         # action_listen ends the turn as Rasa would; without it the next message would
         # follow a bot utterance, match no rule, and even a crisis would get a fallback.
-        for action in [*actions, ACTION_LISTEN_NAME]:
+        for action in [*actions_instead(intent), ACTION_LISTEN_NAME]:
             await agent.execute_action(
                 message.sender_id, action, message.output_channel, None, None
             )
