@@ -37,6 +37,8 @@ ACKNOWLEDGEMENTS = {
     "blaming_myself": "utter_form_ack_blaming_myself",
     "urge_to_contact": "utter_form_ack_urge_to_contact",
     "checking_their_profile": "utter_form_ack_checking_their_profile",
+    # Taken as the answer only when its words carry no risk: help stays in reach anyway.
+    "unclear_risk": "utter_form_ack_help_is_here",
 }
 
 

@@ -6,7 +6,10 @@ situations will often read such an answer as one of them, and a reflection that 
 every such reading as a detour loses one answer in three. So the classifier's reading is
 only half of the decision: a message interrupts the reflection when the classifier says so
 *and* its own words say so (a request names what it asks for; a goodbye is only a goodbye).
-Safety readings are the exception: crisis, unclear risk and abuse always interrupt.
+Safety readings are the exception: crisis and abuse always interrupt, and so does unclear
+risk when the words touch on risk or hopelessness. An answer the classifier alone finds
+worrying ("tomorrow i'll buy myself flowers", "for good. this is the end of it") is the
+answer, kept with a line that says help is there whenever it is needed.
 
 Pure logic: the reflections' validation action (actions/forms.py) calls it for every answer.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ember.core.risk import UNCLEAR_INTENT, words_of_risk
 from ember.core.text import fold_words
 
 # The intents that can interrupt a reflection question (the reflections' slot mappings in
@@ -116,6 +120,8 @@ _WHITESPACE = re.compile(r"\s+")
 
 def interrupts(text: str, intent: str | None) -> bool:
     """True when a message read as `intent` should interrupt the waiting question."""
+    if intent == UNCLEAR_INTENT:
+        return words_of_risk(text)
     if intent in SAFETY_INTENTS:
         return True
     folded = fold_words(text)

@@ -28,6 +28,7 @@ FALLBACK_INTENT = "nlu_fallback"
 # Intents whose reply is crisis contacts: never the "calmer" reading of a figure of speech.
 ABUSE_INTENT = "abuse"
 RISK_INTENTS = frozenset({CRISIS_INTENT, UNCLEAR_INTENT, "request_crisis_contacts"})
+NOT_CALMER = RISK_INTENTS | {ABUSE_INTENT}
 
 
 class Risk(Enum):
@@ -198,7 +199,17 @@ FIGURES_OF_SPEECH = _patterns(
     r"\b(?:is|are|its|it s|this is|that s|thats|this|he s|she s|they re) (?:literally )?"
     r"killing me\b",
     r"\bkilling me\b(?! ?self)|\bkilling it\b|\bkilled it\b|\bkilled me\b",
-    r"\b(?:is|s|are|re|gonna|going to|will|would) (?:going to |gonna )?kill me if\b",
+    r"\b(?:is|s|are|re|gonna|going to|will|would) (?:going to |gonna )?(?:kill|murder) me "
+    r"(?:if|when|for)\b",
+    r"\b(?:it|that|this|which) (?:still )?kills me\b",
+    # Cutting someone off, out of a life, or cutting contact: how people end things (but
+    # "he cut me off from my family" is control, read by the classifier as abuse).
+    r"\bcut(?:s|ting)? (?:me|him|her|them|us) (?:off|out)\b(?! from)"
+    r"|\bcut(?:s|ting)? off (?:contact|ties|him|her|them|his|their|the|all|every)\b"
+    r"|\bcut(?:s|ting)? (?:my|his|her) hair\b",
+    # "killing off an old version of myself": a change, not a death.
+    r"\bkill(?:ing|ed)? off (?:an? |the |that |my )?(?:old|older|former)? ?"
+    r"(?:version|part|side)s?\b",
     r"\bif (?:he|she|they)\b.{0,40}\b(?:gonna|going to|will|ll) die\b",
     r"\b(?:die|died|dying) (?:of|from) (?:embarrassment|shame|cringe|laughter|laughing)\b",
     r"\b(?:could|would|d) die (?:when|if|for)\b|\b(?:dying|die) (?:to|for)\b|\bto die for\b",
@@ -214,17 +225,21 @@ FIGURES_OF_SPEECH = _patterns(
     # Said of grief, not of a plan (domain notes): the classifier still reads the rest.
     r"\bdead inside\b",
     r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",
-    # "disappear off social media", "vanish from his life": leaving a place, not living.
+    # "disappear off social media", "vanish from his life", "vanish for a month": leaving a
+    # place, or for a time, not living.
     r"\b(?:disappear|vanish)\w* (?:for a (?:while|bit|few \w+) )?(?:from|off) "
     r"(?:(?:his|her|their|the|all|my) )?(?:socials?|social media|instagram|insta|facebook|"
     r"tiktok|snapchat|online|internet|feeds?|stories|life|apps?|group ?chats?|radar)\b",
+    r"\b(?:disappear|vanish)\w* for (?:a|one|the) (?:month|week|weekend|summer|day or two)\b"
+    r"|\b(?:disappear|vanish)\w* for (?:a few|a couple of|two|three) (?:days|weeks|months)\b",
 )
 
 # Hopelessness without a plain statement of intent: ask, don't assume either way.
 UNCLEAR_PATTERNS = _patterns(
     r"\b(?:can ?t|cannot) (?:do|handle|take) (?:this|it) anymore\b",
     r"\bgiv(?:e|ing) up on (?:everything|life|it all)\b",
-    r"\bhow much longer i can (?:keep )?hold(?:ing)? on\b",
+    r"\bhow (?:much )?longer i can (?:keep )?(?:hold(?:ing)? on|going|go on|last|survive|"
+    r"take (?:this|it)|do this)\b",
     r"\b(?:want|need) (?:it all|everything|the pain|all of this) to (?:stop|end|go away)\b",
     r"\b(?:want to disappear|wish i could disappear|vanish)\b",
     # Not "what's the point of texting him": that asks about the chase, not about living.
@@ -440,6 +455,12 @@ def assess(text: str) -> Risk:
     return _assess_normalised(normalise(text))
 
 
+def words_of_risk(text: str) -> bool:
+    """Whether the message's own words touch on risk or hopelessness, whatever read it."""
+    normalised = normalise(text)
+    return _assess_normalised(normalised) is not Risk.NONE or bool(HOPELESSNESS.search(normalised))
+
+
 def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     """The intent the safety net imposes, or None to keep the classifier's decision."""
     normalised = normalise(text)  # once per message: this runs on every turn
@@ -454,8 +475,12 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     calmer = next((name for name in classified if name not in RISK_INTENTS), FALLBACK_INTENT)
     figure_of_speech = any(pattern.search(normalised) for pattern in FIGURES_OF_SPEECH)
     if figure_of_speech and risk is Risk.NONE:
-        # "is there a suicide hotline?" keeps its reading: a request for the contacts.
-        return calmer if top in (CRISIS_INTENT, UNCLEAR_INTENT) else None
+        # "is there a suicide hotline?" keeps its reading: a request for the contacts. Abuse
+        # said in so many words was found above; "my mum will kill me when she finds out" is
+        # not abuse either.
+        if top in (CRISIS_INTENT, UNCLEAR_INTENT, ABUSE_INTENT):
+            return next((n for n in classified if n not in NOT_CALMER), FALLBACK_INTENT)
+        return None
     crisis = confidence.get(CRISIS_INTENT, 0.0)
     about_risk = RISK_VOCABULARY.search(normalised) is not None
     if top == CRISIS_INTENT:

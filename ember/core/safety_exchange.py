@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ember.core.reflection_replies import interrupts
 from ember.core.risk import Risk, assess
 from ember.core.text import fold_words
 
@@ -28,6 +29,7 @@ ABUSE_CONTACTS = ("utter_abuse",)
 # Messages that are a safety signal of their own get their own rules (data/rules/safety.yml).
 OWN_RULES = frozenset({"crisis", "abuse", "unclear_risk", "request_crisis_contacts"})
 DISCLOSURES = frozenset({"crisis", "abuse"})
+REFLECTIONS = frozenset({"acceptance_form", "self_love_form", "boundary_form"})
 
 # A clear no starts as one ("no", "nope", "i'm safe", "nothing like that") and casts no doubt.
 _CLEAR_NO = re.compile(
@@ -73,6 +75,17 @@ def denies_risk_only(text: str) -> bool:
     )
 
 
+def says_no_only(text: str) -> bool:
+    """A clear no with no words of risk in it at all."""
+    return is_clear_no(text) and assess(text) is Risk.NONE
+
+
+def answers_the_reflection(active_loop: str | None, intent: str | None, text: str) -> bool:
+    """An unclear-risk reading of an answer to a reflection question that is the answer:
+    the form takes it, where the safety rules would ask the safety question."""
+    return active_loop in REFLECTIONS and intent == "unclear_risk" and not interrupts(text, intent)
+
+
 def reply_after(
     previous_bot_action: str | None, intent: str | None, text: str, disclosures: Sequence[str]
 ) -> tuple[str, ...] | None:
@@ -82,6 +95,10 @@ def reply_after(
     the safety intents of this session's earlier messages, oldest first.
     """
     if previous_bot_action == SAFETY_QUESTION and intent == "crisis" and denies_risk_only(text):
+        return SAFE_REPLY
+    if previous_bot_action == SAFETY_QUESTION and intent == "unclear_risk" and says_no_only(text):
+        # "no no, not like that, i just can't keep doing the back and forth": the classifier
+        # hears the same weariness that led to the question; the words are a no.
         return SAFE_REPLY
     if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
         if text.startswith("/"):  # a button: its intent is the answer

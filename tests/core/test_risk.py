@@ -252,3 +252,29 @@ def test_done_with_a_person_or_a_belief_is_a_breakup_and_done_with_it_all_is_ask
     for hopeless in ("i'm done with all of this", "im done with everything", "done with life"):
         # None keeps the classifier's unclear_risk; the patterns may also impose it.
         assert (decide(hopeless, unsure) or "unclear_risk") == "unclear_risk"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("when he sends those texts at 1am it kills me every time", "abuse"),
+        ("my mum will murder me when she finds out i unblocked him", "abuse"),
+        ("it felt like killing off an old version of myself, in a good way", "crisis"),
+        ("i'm cutting him off completely and muting everything", "crisis"),
+        ("she cut me out of her life like i was nothing", "crisis"),
+        ("going to vanish for a month, no socials, nothing", "unclear_risk"),
+    ],
+)
+def test_everyday_breakup_figures_step_aside_whatever_the_classifier_reads(text, reading):
+    assert decide(text, ranking(**{reading: 0.8, "feeling_heartbroken": 0.1})) == (
+        "feeling_heartbroken"
+    )
+
+
+def test_isolating_someone_from_family_keeps_its_abuse_reading():
+    text = "he cut me off from my family and says i can only talk to him"
+    assert decide(text, ranking(abuse=0.9, feeling_heartbroken=0.05)) is None
+
+
+def test_not_knowing_how_much_longer_one_can_keep_going_is_asked_about():
+    assert assess("i honestly dont know how much longer i can keep going like this") is Risk.UNCLEAR

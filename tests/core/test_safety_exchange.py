@@ -5,6 +5,7 @@ from ember.core.safety_exchange import (
     CRISIS_REPLY,
     SAFE_REPLY,
     SAFETY_QUESTION,
+    answers_the_reflection,
     is_clear_no,
     reply_after,
 )
@@ -48,6 +49,41 @@ def test_buttons_answer_with_their_intent():
 
 def test_a_safety_message_after_the_question_keeps_its_own_rule():
     assert reply_after(SAFETY_QUESTION, "crisis", "i want to die", []) is None
+    assert reply_after(SAFETY_QUESTION, "unclear_risk", "no... i can't do this anymore", []) is None
+    assert reply_after(SAFETY_QUESTION, "unclear_risk", "no, what's the point", []) is None
+
+
+def test_a_clear_no_read_as_unclear_risk_is_a_no():
+    # The classifier hears the weariness that led to the question; the words are a no.
+    no = "no no, not like that. i just mean i can't keep doing the back and forth"
+    assert reply_after(SAFETY_QUESTION, "unclear_risk", no, []) == SAFE_REPLY
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tomorrow i'll go to the farmers market and buy myself flowers",
+        "for good. this is the end of it",
+    ],
+)
+def test_an_unclear_reading_of_a_reflection_answer_without_words_of_risk_is_the_answer(text):
+    assert answers_the_reflection("self_love_form", "unclear_risk", text)
+    assert not answers_the_reflection(None, "unclear_risk", text)
+    assert not answers_the_reflection("mood_checkin_form", "unclear_risk", text)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("i honestly can't do this anymore", "unclear_risk"),
+        ("nothing matters anymore", "unclear_risk"),
+        ("that i'm tired and empty all the time", "unclear_risk"),
+        ("i want to die", "crisis"),
+        ("he said he'd hurt me if i left", "abuse"),
+    ],
+)
+def test_words_of_risk_or_hopelessness_still_interrupt_a_reflection(text, intent):
+    assert not answers_the_reflection("acceptance_form", intent, text)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from ember.core.safety_exchange import DISCLOSURES, reply_after
+from ember.core.safety_exchange import DISCLOSURES, answers_the_reflection, reply_after
 
 # Above RulePolicy (6): when the safety exchange decides, it wins.
 PRIORITY = 7
@@ -87,7 +87,13 @@ class SafetyExchangePolicy(Policy):
         probabilities = self._default_predictions(domain)
         before, since, disclosures = _turn(tracker)
         message = tracker.latest_message
-        if message is not None and before is not None:
+        if message is None:
+            return self._prediction(probabilities)
+        loop = tracker.active_loop_name
+        if not since and answers_the_reflection(loop, message.intent_name, message.text or ""):
+            # The form takes the answer; the rules go on from there as after any answer.
+            probabilities[domain.index_for_action(loop)] = 1.0
+        elif before is not None:
             reply = reply_after(before, message.intent_name, message.text or "", disclosures)
             if reply is not None and list(reply[: len(since)]) == since:
                 next_action = reply[len(since)] if len(since) < len(reply) else ACTION_LISTEN_NAME
