@@ -5,7 +5,10 @@ Two decisions a rule cannot make, because they depend on the words or on the who
 - After "are you having thoughts of ending your life?", anything short of a clear no ("i
   don't know", "sometimes", "maybe", a shrug) is a yes: the crisis reply and Ember stays.
   A classifier can read "i don't know" as `deny`, or "no, i'm just sad" as sadness; the
-  words decide here, whatever the reading.
+  words decide here, whatever the reading. Only a request or a question with nothing of
+  yes, doubt or risk in it ("can we do self love please") is neither: the question, which
+  carried the contacts, is set aside kindly, never answered for the person with "I'm glad
+  you told me".
 - "What was that number again?" repeats the contacts for what was disclosed: the abuse
   lines after an abuse disclosure, not the crisis lines.
 
@@ -18,12 +21,34 @@ import re
 from collections.abc import Sequence
 
 from ember.core.reflection_replies import interrupts
-from ember.core.risk import Risk, assess
+from ember.core.risk import Risk, assess, words_of_risk
 from ember.core.text import fold_words
 
 SAFETY_QUESTION = "utter_safety_question"
 CRISIS_REPLY = ("utter_crisis", "utter_crisis_followup")
 SAFE_REPLY = ("utter_glad_you_are_safe", "utter_offer_paths")
+SET_ASIDE_REPLY = ("utter_safety_question_set_aside", "utter_offer_paths")
+# Asking for something, or asking a question, instead of answering: the person moved on.
+MOVING_ON = frozenset(
+    {
+        "request_acceptance",
+        "request_self_love",
+        "request_boundaries",
+        "request_grounding",
+        "request_journal_prompt",
+        "request_affirmation",
+        "request_professional_help",
+        "request_safety_plan",
+        "help",
+        "bot_challenge",
+        "feeling_better",
+        "show_my_reflections",
+        "ask_why_they_ran",
+        "ask_will_they_come_back",
+        "ask_false_twin",
+        "ask_what_to_say_back",
+    }
+)
 CONTACTS_INTENT = "request_crisis_contacts"
 ABUSE_CONTACTS = ("utter_abuse",)
 # Messages that are a safety signal of their own get their own rules (data/rules/safety.yml).
@@ -75,6 +100,27 @@ def denies_risk_only(text: str) -> bool:
     )
 
 
+# A message that begins as a yes is a yes, whatever follows; one unsure of the answer is
+# not moving on from it ("a bit", a doubt after a no, is everyday speech in a request).
+_YES = re.compile(r"^(?:yes|yeah|yep|yup|ya|yea|i am|i do|i have|sort of|kind of|kinda)\b")
+_UNSURE = re.compile(
+    r"\b(?:not sure|unsure|don ?t know|dont know|idk|maybe|sometimes|kind of|kinda|sort of|"
+    r"i guess|perhaps|probably|might|at times|on and off)\b"
+)
+
+
+def moves_on(intent: str | None, text: str) -> bool:
+    """A request or a question instead of an answer, with nothing of yes, doubt or risk in it
+    ("can we do self love please"): the question is set aside, not taken as a yes."""
+    folded = fold_words(text)
+    return (
+        intent in MOVING_ON
+        and not _YES.match(folded)
+        and not _UNSURE.search(folded)
+        and not words_of_risk(text)
+    )
+
+
 def says_no_only(text: str) -> bool:
     """A clear no with no words of risk in it at all."""
     return is_clear_no(text) and assess(text) is Risk.NONE
@@ -103,7 +149,9 @@ def reply_after(
     if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
         if text.startswith("/"):  # a button: its intent is the answer
             return SAFE_REPLY if intent == "deny" else CRISIS_REPLY
-        return SAFE_REPLY if is_clear_no(text) else CRISIS_REPLY
+        if is_clear_no(text):
+            return SAFE_REPLY
+        return SET_ASIDE_REPLY if moves_on(intent, text) else CRISIS_REPLY
     if intent == CONTACTS_INTENT and disclosures and disclosures[-1] == "abuse":
         return ABUSE_CONTACTS
     return None

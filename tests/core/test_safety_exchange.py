@@ -1,14 +1,18 @@
 import pytest
+import yaml
 
 from ember.core.safety_exchange import (
     ABUSE_CONTACTS,
     CRISIS_REPLY,
+    MOVING_ON,
     SAFE_REPLY,
     SAFETY_QUESTION,
+    SET_ASIDE_REPLY,
     answers_the_reflection,
     is_clear_no,
     reply_after,
 )
+from tests.helpers import PROJECT_ROOT
 
 
 @pytest.mark.parametrize(
@@ -35,6 +39,41 @@ def test_a_clear_no_is_a_no(text):
 )
 def test_anything_short_of_a_clear_no_gets_the_crisis_reply(text, intent):
     assert reply_after(SAFETY_QUESTION, intent, text, []) == CRISIS_REPLY
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("can we do self love please", "request_self_love"),
+        ("what are you actually able to do for me", "help"),
+        ("i need a boundary with him. an actual one", "request_boundaries"),
+        ("even just typing that i feel a bit lighter tbh", "feeling_better"),
+    ],
+)
+def test_a_request_or_question_instead_of_an_answer_sets_the_question_aside(text, intent):
+    assert reply_after(SAFETY_QUESTION, intent, text, []) == SET_ASIDE_REPLY
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("yes. can we do self love", "request_self_love"),
+        ("maybe, can you help me calm down", "request_grounding"),
+        ("i don't know, can we do acceptance", "request_acceptance"),
+        ("help me, i can't do this anymore", "help"),
+        ("why did he leave me like this, i want to die", "ask_why_they_ran"),
+        ("bye", "goodbye"),
+        ("that i keep waiting for him", "share_reflection"),
+    ],
+)
+def test_a_request_with_yes_doubt_or_risk_in_it_or_anything_else_is_still_a_yes(text, intent):
+    assert reply_after(SAFETY_QUESTION, intent, text, []) == CRISIS_REPLY
+
+
+def test_the_rule_behind_the_policy_sets_aside_for_the_same_intents():
+    rules = yaml.safe_load((PROJECT_ROOT / "data" / "rules" / "safety.yml").read_text())["rules"]
+    set_aside = next(r for r in rules if {"action": SET_ASIDE_REPLY[0]} in r["steps"])
+    assert {step["intent"] for step in set_aside["steps"][1]["or"]} == MOVING_ON
 
 
 def test_the_words_decide_whatever_the_reading():

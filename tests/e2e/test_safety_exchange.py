@@ -57,6 +57,14 @@ def test_anything_short_of_a_clear_no_to_the_safety_question_is_a_yes(ember, uns
     assert CRISIS_OPENING in reply and got(reply, "utter_crisis_followup")
 
 
+def test_a_request_instead_of_an_answer_sets_the_question_aside_without_assuming_a_yes(ember):
+    me = someone()
+    assert SAFETY_QUESTION in texts(ember.say(me, "i can't do this anymore"))
+    reply = texts(ember.say(me, "can we do the self love one please"))
+    assert got(reply, "utter_safety_question_set_aside") and CRISIS_OPENING not in reply
+    assert got(texts(ember.say(me, "/request_self_love")), "utter_self_love_intro")
+
+
 def test_a_clear_no_to_the_safety_question_is_heard(ember):
     me = someone()
     ember.say(me, "what's the point of anything")
