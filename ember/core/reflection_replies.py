@@ -38,7 +38,11 @@ _CUES: dict[str, str] = {
         r"(?:don ?t|do not) want to (?:do|answer|continue|keep going with|carry on with) (?:this|"
         r"these|that|it|the (?:exercise|reflection|questions))|leave (?:this|the) (?:exercise|"
         r"reflection)|stop (?:this|the) (?:exercise|reflection|questions)|i m done with "
-        r"(?:this|these) (?:exercise|questions|reflection)|talk about something else)\b"
+        r"(?:this|these) (?:exercise|questions|reflection)|talk about something else|"
+        r"not up for (?:this|it|that)|not in the mood for (?:this|it|that))\b"
+        # "can we stop here please? i need to get ready for work": asked first, then why.
+        r"|^(?:ok |okay |sorry |um |actually |wait )?(?:can|could) we (?:please )?(?:stop|pause|"
+        r"leave it|end it|finish)\b"
     ),
     "request_journal_prompt": r"\b(?:journal(?:ing)? prompt|writing prompt|prompt|journal)\b",
     "request_affirmation": r"\b(?:affirmations?|mantra)\b",
@@ -59,7 +63,10 @@ _CUES: dict[str, str] = {
         r"\b(?:come back|coming back|return|reunion|union|reach out again|back to me|be back|"
         r"how long)\b"
     ),
-    "bot_challenge": r"\b(?:bot|robot|ai|chatbot|human|real person|a person|machine|program)\b",
+    "bot_challenge": (
+        r"\b(?:bot|robot|ai|chatbot|human|real person|a person|an actual person|machine|program|"
+        r"someone reading|person reading)\b"
+    ),
     "help": (
         r"\b(?:what do you mean|don ?t understand|not sure what you mean|what should i (?:say|"
         r"write|answer|put)|how does this work|what is this|help|confused|example|meaning)\b"

@@ -339,6 +339,8 @@ RISK_WORDS = (
 TRUST_CRISIS = 0.6
 ASK_ABOUT_CRISIS = 0.4
 TRUST_UNCLEAR = 0.5
+# The least weight a reading needs to stand in for a risk reading set aside.
+CALMER_CONFIDENCE = 0.01
 # A confident `crisis` from the classifier with none of these words leads to asking rather
 # than the full crisis reply: it learned that "goodbye", "gone" and "done" often come with
 # risk, and a breakup uses them all. Coded risk without these words has its own patterns.
@@ -455,6 +457,22 @@ def assess(text: str) -> Risk:
     return _assess_normalised(normalise(text))
 
 
+def _calmer(ranking: list[dict[str, Any]], passed_over: frozenset[str]) -> str:
+    """The next reading once the risk readings are set aside, if the classifier gave it any
+    weight: "vanish for a month" read as unclear risk at 0.99 leaves crumbs for the rest, and
+    the largest crumb once started a safety plan. Below that, Ember says it did not follow."""
+    return next(
+        (
+            entry["name"]
+            for entry in ranking
+            if entry["name"] not in passed_over
+            and entry["name"] != FALLBACK_INTENT
+            and entry["confidence"] >= CALMER_CONFIDENCE
+        ),
+        FALLBACK_INTENT,
+    )
+
+
 def words_of_risk(text: str) -> bool:
     """Whether the message's own words touch on risk or hopelessness, whatever read it."""
     normalised = normalise(text)
@@ -472,14 +490,14 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     confidence = {entry["name"]: entry["confidence"] for entry in ranking}
     classified = [e["name"] for e in ranking if e["name"] != FALLBACK_INTENT]
     top = classified[0] if classified else None
-    calmer = next((name for name in classified if name not in RISK_INTENTS), FALLBACK_INTENT)
+    calmer = _calmer(ranking, RISK_INTENTS)
     figure_of_speech = any(pattern.search(normalised) for pattern in FIGURES_OF_SPEECH)
     if figure_of_speech and risk is Risk.NONE:
         # "is there a suicide hotline?" keeps its reading: a request for the contacts. Abuse
         # said in so many words was found above; "my mum will kill me when she finds out" is
         # not abuse either.
         if top in (CRISIS_INTENT, UNCLEAR_INTENT, ABUSE_INTENT):
-            return next((n for n in classified if n not in NOT_CALMER), FALLBACK_INTENT)
+            return _calmer(ranking, NOT_CALMER)
         return None
     crisis = confidence.get(CRISIS_INTENT, 0.0)
     about_risk = RISK_VOCABULARY.search(normalised) is not None

@@ -76,6 +76,15 @@ async def test_a_feeling_or_urge_given_as_an_answer_is_kept_and_acknowledged(
     assert acknowledgement in domain["responses"]
 
 
+async def test_an_answer_kept_despite_a_reading_of_risk_says_help_is_there(dispatcher, domain):
+    text = "tomorrow i'll go to the farmers market and buy myself flowers"
+    events = await ValidateAcceptanceForm().run(
+        dispatcher, waiting_for_within_reach(text, "unclear_risk"), domain
+    )
+    assert as_dict(events)["within_reach"] == text
+    assert [m["response"] for m in dispatcher.messages] == ["utter_form_ack_help_is_here"]
+
+
 async def test_a_plain_answer_gets_no_acknowledgement(dispatcher, domain):
     tracker = make_tracker(
         slots={"care_act": "a long bath", "requested_slot": "care_act"},
@@ -132,6 +141,11 @@ def waiting_for_within_reach(text, intent):
         ("can we stop", "stop", False),
         ("why did he run?", "ask_why_they_ran", False),
         ("that he is gone and i want to die", "crisis", False),
+        ("actually can we stop, i'm not up for this right now", "stop", False),
+        ("can we stop here please? i need to get ready for work", "stop", False),
+        ("wait, is this an actual person reading this?", "bot_challenge", False),
+        ("honestly i can't do this anymore", "unclear_risk", False),
+        ("for good. this is the end of it", "unclear_risk", True),
     ],
 )
 async def test_a_message_interrupts_only_when_its_words_say_so(

@@ -278,3 +278,10 @@ def test_isolating_someone_from_family_keeps_its_abuse_reading():
 
 def test_not_knowing_how_much_longer_one_can_keep_going_is_asked_about():
     assert assess("i honestly dont know how much longer i can keep going like this") is Risk.UNCLEAR
+
+
+def test_a_risk_reading_set_aside_leaves_only_a_reading_with_some_weight():
+    sure = ranking(unclear_risk=0.987, request_safety_plan=0.004, i_am_the_runner=0.001)
+    text = "going to disappear off social media for a while, just vanish for a month"
+    assert decide(text, sure) == "nlu_fallback"
+    assert decide(text, ranking(unclear_risk=0.9, share_reflection=0.08)) == "share_reflection"
