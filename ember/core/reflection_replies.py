@@ -55,7 +55,8 @@ _CUES: dict[str, str] = {
         r"doctor|real person|talk to someone|helpline)\b"
     ),
     "show_my_reflections": (
-        r"\b(?:what i (?:wrote|said|answered|ve written)|my (?:answers|reflections))\b"
+        r"\b(?:what i (?:wrote|said|answered|ve written|have written|ve put|put)|"
+        r"what ive (?:written|put)|my (?:answers|reflections))\b"
     ),
     "delete_my_data": r"\b(?:delete|erase|remove|wipe)\b",
     "ask_why_they_ran": r"\bwhy\b",
@@ -79,7 +80,8 @@ _CUES: dict[str, str] = {
 # Requests and questions must also be shaped as one: an answer may use the same words
 # ("i want to journal more", "not knowing why he left", "what would help is sleep").
 _ASKS = (
-    r"^(?:can|could|would|will|do|does|did|is|are|am|why|when|how|what|should|shall)\b"
+    r"^(?:wait |ok |okay |so |sorry |um |hey |actually |hold on |hang on )?"
+    r"(?:can|could|would|will|do|does|did|is|are|am|why|when|how|what|should|shall)\b"
     r"|\b(?:give|send|show|tell|offer|get) me\b|\bi (?:want|need|would like|d like|wanna) "
     r"(?:a|an|some|another|to (?:do|try|talk|see|speak|get|have|delete|erase))\b"
     r"|\blet ?s (?:do|try|set|make|start|begin|work on)\b|\b(?:please|pls|plz)\b"
@@ -110,7 +112,7 @@ INTERRUPTING_INTENTS = SAFETY_INTENTS | CLOSING_INTENTS | frozenset(CUES)
 _CLOSING_WORDS = frozenset(
     "thanks thank you ty thx tysm so much very a lot bye goodbye byee bye bye goodnight good "
     "night nite gn see ya you later cya i have to gotta go need got must now for today "
-    "tonight ok okay cheers take care xx x love ember".split()
+    "tonight ok okay cheers take care xx x love ember that s thats enough all".split()
 )
 # Answers that say nothing yet: met with a gentler question once, then accepted.
 _NO_ANSWER = re.compile(

@@ -223,7 +223,10 @@ FIGURES_OF_SPEECH = _patterns(
     r"(?:are |is |was |were |keep |"
     r"keeps )?(?:dead|died|dying)\b|\bvibe (?:\w+ )?(?:died|dead|dying)\b",
     # Said of grief, not of a plan (domain notes): the classifier still reads the rest.
-    r"\bdead inside\b",
+    r"\bdead inside\b|\bdying (?:a (?:little|bit) )?inside\b",
+    # "our story is only dead if i stop hoping": a relationship's end, not a life's.
+    r"\b(?:story|relationship|connection|marriage|bond|love|we|things) (?:is|s|are|re|was|"
+    r"were|feels?|felt) (?:only |already |basically |completely |totally |so )?(?:dead|over)\b",
     r"\b(?:could|gonna|going to|want to|wanna) kill (?:him|her|them)\b",
     # "disappear off social media", "vanish from his life", "vanish for a month": leaving a
     # place, or for a time, not living.
@@ -476,7 +479,8 @@ def _calmer(ranking: list[dict[str, Any]], passed_over: frozenset[str]) -> str:
 def words_of_risk(text: str) -> bool:
     """Whether the message's own words touch on risk or hopelessness, whatever read it."""
     normalised = normalise(text)
-    return _assess_normalised(normalised) is not Risk.NONE or bool(HOPELESSNESS.search(normalised))
+    literal = _without_figures_of_speech(normalised)
+    return _assess_normalised(normalised) is not Risk.NONE or bool(HOPELESSNESS.search(literal))
 
 
 def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:

@@ -146,6 +146,11 @@ def waiting_for_within_reach(text, intent):
         ("wait, is this an actual person reading this?", "bot_challenge", False),
         ("honestly i can't do this anymore", "unclear_risk", False),
         ("for good. this is the end of it", "unclear_risk", True),
+        ("the not knowing. im dying inside every time i open the app", "unclear_risk", True),
+        ("that our story is only dead if i stop hoping", "unclear_risk", True),
+        ("wait are you a real person", "bot_challenge", False),
+        ("can you show me what ive written so far", "show_my_reflections", False),
+        ("thank you, that's enough for tonight", "thank", False),
     ],
 )
 async def test_a_message_interrupts_only_when_its_words_say_so(

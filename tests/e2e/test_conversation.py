@@ -110,6 +110,16 @@ def test_deleting_the_conversation_erases_it_from_the_tracker_store(ember, domai
     assert [e for e in ember.tracker(me)["events"] if e["event"] == "user"] == []
 
 
+def test_the_confirmation_is_heard_in_the_words_people_use(ember, domain):
+    # "yes delete it" reads as asking again, "no wait, leave it" as stopping: both answer it.
+    me = new_sender()
+    ember.say(me, "he went back to his ex and i feel so stupid")
+    ember.say(me, "delete everything i told you")
+    assert said(ember.say(me, "no wait, leave it"), domain, "utter_delete_cancelled")
+    ember.say(me, "actually delete everything i told you")
+    assert said(ember.say(me, "yes delete it"), domain, "utter_data_deleted")
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
