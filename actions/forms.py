@@ -39,6 +39,7 @@ ACKNOWLEDGEMENTS = {
     "checking_their_profile": "utter_form_ack_checking_their_profile",
     # Taken as the answer only when its words carry no risk: help stays in reach anyway.
     "unclear_risk": "utter_form_ack_help_is_here",
+    "abuse": "utter_form_ack_if_unsafe",
 }
 
 
@@ -76,11 +77,12 @@ class ReflectionFormValidator(FormValidationAction, ABC):
         latest = tracker.latest_message or {}
         text = latest.get("text") or ""
         intent = (latest.get("intent") or {}).get("name") or ""
+        confidence = (latest.get("intent") or {}).get("confidence") or 0.0
         if (
             requested in form_slots
             and requested not in candidates
             and intent in INTERRUPTING_INTENTS
-            and not interrupts(text, intent)
+            and not interrupts(text, intent, confidence)
         ):
             # The slot mapping skipped it for its intent; its words make it an answer.
             candidates[requested] = text

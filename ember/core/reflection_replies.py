@@ -6,10 +6,12 @@ situations will often read such an answer as one of them, and a reflection that 
 every such reading as a detour loses one answer in three. So the classifier's reading is
 only half of the decision: a message interrupts the reflection when the classifier says so
 *and* its own words say so (a request names what it asks for; a goodbye is only a goodbye).
-Safety readings are the exception: crisis and abuse always interrupt, and so does unclear
-risk when the words touch on risk or hopelessness. An answer the classifier alone finds
-worrying ("tomorrow i'll buy myself flowers", "for good. this is the end of it") is the
-answer, kept with a line that says help is there whenever it is needed.
+Safety readings are the exception: crisis always interrupts; unclear risk does when the
+words touch on risk or hopelessness; abuse does when the words name it, or the classifier is
+sure. Answers in a reflection are about the other person and the ending, so the classifier
+alone finds many of them worrying ("tomorrow i'll buy myself flowers", "trying to make him
+understand how much he hurt me"): such an answer is kept, with a line that says help is
+there whenever it is needed.
 
 Pure logic: the reflections' validation action (actions/forms.py) calls it for every answer.
 """
@@ -19,9 +21,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ember.core.risk import UNCLEAR_INTENT, words_of_risk
+from ember.core.risk import ABUSE_INTENT, UNCLEAR_INTENT, names_abuse, words_of_risk
 from ember.core.text import fold_words
 
+# Of the held-out abuse disclosures the classifier alone caught, all but two were read at
+# 0.84 or more; reflection answers it misread as abuse, at 0.3 to 0.73 (and one at 0.9).
+TRUST_ABUSE_IN_A_REFLECTION = 0.8
 # The intents that can interrupt a reflection question (the reflections' slot mappings in
 # domain/reflections.yml skip them; this module decides whether each one really does).
 SAFETY_INTENTS = frozenset({"crisis", "unclear_risk", "abuse"})
@@ -127,10 +132,13 @@ MAX_REFLECTION_CHARS = 1200
 _WHITESPACE = re.compile(r"\s+")
 
 
-def interrupts(text: str, intent: str | None) -> bool:
-    """True when a message read as `intent` should interrupt the waiting question."""
+def interrupts(text: str, intent: str | None, confidence: float = 1.0) -> bool:
+    """True when a message read as `intent` (with the classifier's `confidence`) should
+    interrupt the waiting question."""
     if intent == UNCLEAR_INTENT:
         return words_of_risk(text)
+    if intent == ABUSE_INTENT:
+        return confidence >= TRUST_ABUSE_IN_A_REFLECTION or names_abuse(text)
     if intent in SAFETY_INTENTS:
         return True
     folded = fold_words(text)

@@ -476,6 +476,12 @@ def _calmer(ranking: list[dict[str, Any]], passed_over: frozenset[str]) -> str:
     )
 
 
+def names_abuse(text: str) -> bool:
+    """Whether the words themselves say the other person hurts, threatens, tracks or controls."""
+    normalised = normalise(text)
+    return any(pattern.search(normalised) for pattern in ABUSE_PATTERNS)
+
+
 def words_of_risk(text: str) -> bool:
     """Whether the message's own words touch on risk or hopelessness, whatever read it."""
     normalised = normalise(text)

@@ -126,10 +126,16 @@ def says_no_only(text: str) -> bool:
     return is_clear_no(text) and assess(text) is Risk.NONE
 
 
-def answers_the_reflection(active_loop: str | None, intent: str | None, text: str) -> bool:
-    """An unclear-risk reading of an answer to a reflection question that is the answer:
-    the form takes it, where the safety rules would ask the safety question."""
-    return active_loop in REFLECTIONS and intent == "unclear_risk" and not interrupts(text, intent)
+def answers_the_reflection(
+    active_loop: str | None, intent: str | None, text: str, confidence: float
+) -> bool:
+    """A reading of unclear risk or abuse, of an answer to a reflection question, that the
+    words do not bear out: the form takes the answer, where the safety rules would leave it."""
+    return (
+        active_loop in REFLECTIONS
+        and intent in ("unclear_risk", "abuse")
+        and not interrupts(text, intent, confidence)
+    )
 
 
 def reply_after(

@@ -85,6 +85,24 @@ async def test_an_answer_kept_despite_a_reading_of_risk_says_help_is_there(dispa
     assert [m["response"] for m in dispatcher.messages] == ["utter_form_ack_help_is_here"]
 
 
+async def test_an_answer_the_classifier_is_unsure_is_abuse_is_kept_with_help_in_reach(
+    dispatcher, domain
+):
+    text = "trying to make him understand how much he hurt me"
+    unsure = waiting_for_within_reach(text, "abuse")
+    unsure.latest_message["intent"]["confidence"] = 0.61
+    events = await ValidateAcceptanceForm().run(dispatcher, unsure, domain)
+    assert as_dict(events)["within_reach"] == text
+    assert [m["response"] for m in dispatcher.messages] == ["utter_form_ack_if_unsafe"]
+
+
+async def test_abuse_the_classifier_is_sure_of_interrupts_the_reflection(dispatcher, domain):
+    sure = waiting_for_within_reach("he goes through my phone every night", "abuse")
+    sure.latest_message["intent"]["confidence"] = 0.95
+    events = await ValidateAcceptanceForm().run(dispatcher, sure, domain)
+    assert "within_reach" not in as_dict(events)
+
+
 async def test_a_plain_answer_gets_no_acknowledgement(dispatcher, domain):
     tracker = make_tracker(
         slots={"care_act": "a long bath", "requested_slot": "care_act"},

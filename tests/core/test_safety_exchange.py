@@ -106,9 +106,9 @@ def test_a_clear_no_read_as_unclear_risk_is_a_no():
     ],
 )
 def test_an_unclear_reading_of_a_reflection_answer_without_words_of_risk_is_the_answer(text):
-    assert answers_the_reflection("self_love_form", "unclear_risk", text)
-    assert not answers_the_reflection(None, "unclear_risk", text)
-    assert not answers_the_reflection("mood_checkin_form", "unclear_risk", text)
+    assert answers_the_reflection("self_love_form", "unclear_risk", text, 1.0)
+    assert not answers_the_reflection(None, "unclear_risk", text, 1.0)
+    assert not answers_the_reflection("mood_checkin_form", "unclear_risk", text, 1.0)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,22 @@ def test_an_unclear_reading_of_a_reflection_answer_without_words_of_risk_is_the_
     ],
 )
 def test_words_of_risk_or_hopelessness_still_interrupt_a_reflection(text, intent):
-    assert not answers_the_reflection("acceptance_form", intent, text)
+    assert not answers_the_reflection("acceptance_form", intent, text, 0.5)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "trying to make him understand how much he hurt me",
+        "i can't control him. what he does, who he talks to, if he ever thinks about me",
+    ],
+)
+def test_an_unsure_abuse_reading_of_a_reflection_answer_without_words_of_abuse_is_the_answer(
+    text,
+):
+    assert answers_the_reflection("acceptance_form", "abuse", text, 0.73)
+    assert not answers_the_reflection("acceptance_form", "abuse", text, 0.9)
+    assert not answers_the_reflection(None, "abuse", text, 0.73)
 
 
 @pytest.mark.parametrize(

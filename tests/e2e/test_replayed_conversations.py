@@ -14,9 +14,10 @@ from tools.replay_conversations import CRISIS_REPLY, replay, stories_in, summary
 
 pytestmark = pytest.mark.e2e
 
-# Floors from the replay of 2026-12-03 (88-89% of turns); a fall below them is a regression
-# in understanding people, not noise: the replay is deterministic for a given model.
-MIN_TURNS_RIGHT = 0.86
+# Floors under the replay of 2026-12-03 (91.4% of turns, 2 crisis replies elsewhere; the
+# model of stop 26 got 86.6%, 5, and missed a crisis turn): a fall below them is a
+# regression in understanding people, not noise, as the replay is the same for a model.
+MIN_TURNS_RIGHT = 0.90
 MAX_FALSE_CRISIS_REPLIES = 2
 
 

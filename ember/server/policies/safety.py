@@ -90,11 +90,13 @@ class SafetyExchangePolicy(Policy):
         if message is None:
             return self._prediction(probabilities)
         loop = tracker.active_loop_name
-        if not since and answers_the_reflection(loop, message.intent_name, message.text or ""):
+        confidence = message.intent.get("confidence") or 0.0
+        text = message.text or ""
+        if not since and answers_the_reflection(loop, message.intent_name, text, confidence):
             # The form takes the answer; the rules go on from there as after any answer.
             probabilities[domain.index_for_action(loop)] = 1.0
         elif before is not None:
-            reply = reply_after(before, message.intent_name, message.text or "", disclosures)
+            reply = reply_after(before, message.intent_name, text, disclosures)
             if reply is not None and list(reply[: len(since)]) == since:
                 next_action = reply[len(since)] if len(since) < len(reply) else ACTION_LISTEN_NAME
                 probabilities[domain.index_for_action(next_action)] = 1.0
