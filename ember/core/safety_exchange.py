@@ -154,6 +154,8 @@ def reply_after(
         return SAFE_REPLY
     if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
         if text.startswith("/"):  # a button: its intent is the answer
+            if intent in MOVING_ON:  # one of the paths offered earlier, chosen instead
+                return SET_ASIDE_REPLY
             return SAFE_REPLY if intent == "deny" else CRISIS_REPLY
         if is_clear_no(text):
             return SAFE_REPLY

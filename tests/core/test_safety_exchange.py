@@ -84,6 +84,10 @@ def test_the_words_decide_whatever_the_reading():
 def test_buttons_answer_with_their_intent():
     assert reply_after(SAFETY_QUESTION, "deny", "/deny", []) == SAFE_REPLY
     assert reply_after(SAFETY_QUESTION, "affirm", "/affirm", []) == CRISIS_REPLY
+    assert reply_after(SAFETY_QUESTION, "request_self_love", "/request_self_love", []) == (
+        SET_ASIDE_REPLY
+    )
+    assert reply_after(SAFETY_QUESTION, "greet", "/greet", []) == CRISIS_REPLY
 
 
 def test_a_safety_message_after_the_question_keeps_its_own_rule():
