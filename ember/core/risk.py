@@ -478,7 +478,10 @@ def _calmer(ranking: list[dict[str, Any]], passed_over: frozenset[str]) -> str:
 
 def names_abuse(text: str) -> bool:
     """Whether the words themselves say the other person hurts, threatens, tracks or controls."""
-    normalised = normalise(text)
+    return _names_abuse_normalised(normalise(text))
+
+
+def _names_abuse_normalised(normalised: str) -> bool:
     return any(pattern.search(normalised) for pattern in ABUSE_PATTERNS)
 
 
@@ -495,7 +498,7 @@ def decide(text: str, ranking: list[dict[str, Any]]) -> str | None:
     risk = _assess_normalised(normalised)
     if risk is Risk.CRISIS:
         return CRISIS_INTENT
-    if any(pattern.search(normalised) for pattern in ABUSE_PATTERNS):
+    if _names_abuse_normalised(normalised):
         return ABUSE_INTENT
     confidence = {entry["name"]: entry["confidence"] for entry in ranking}
     classified = [e["name"] for e in ranking if e["name"] != FALLBACK_INTENT]

@@ -54,6 +54,7 @@ ABUSE_CONTACTS = ("utter_abuse",)
 # Messages that are a safety signal of their own get their own rules (data/rules/safety.yml).
 OWN_RULES = frozenset({"crisis", "abuse", "unclear_risk", "request_crisis_contacts"})
 DISCLOSURES = frozenset({"crisis", "abuse"})
+READ_AS_RISK = frozenset({"crisis", "unclear_risk"})
 REFLECTIONS = frozenset({"acceptance_form", "self_love_form", "boundary_form"})
 
 # A clear no starts as one ("no", "nope", "i'm safe", "nothing like that") and casts no doubt.
@@ -90,14 +91,11 @@ def is_clear_no(text: str) -> bool:
     return bool(_CLEAR_NO.match(folded)) and not _DOUBT.search(folded) and not _RISK.search(folded)
 
 
-def denies_risk_only(text: str) -> bool:
-    """A clear no whose words of risk are all denied ("no, i'm not going to hurt myself")."""
+def says_no(text: str) -> bool:
+    """A clear no whose words of risk, if it has any, are all denied ("no, i'm not going to
+    hurt myself"; "no no, not like that, i just can't keep doing the back and forth")."""
     folded = fold_words(text)
-    return (
-        is_clear_no(text)
-        and bool(_DENIED_RISK.search(folded))
-        and assess(_DENIED_RISK.sub(" ", folded)) is Risk.NONE
-    )
+    return is_clear_no(text) and assess(_DENIED_RISK.sub(" ", folded)) is Risk.NONE
 
 
 # A message that begins as a yes is a yes, whatever follows; one unsure of the answer is
@@ -121,11 +119,6 @@ def moves_on(intent: str | None, text: str) -> bool:
     )
 
 
-def says_no_only(text: str) -> bool:
-    """A clear no with no words of risk in it at all."""
-    return is_clear_no(text) and assess(text) is Risk.NONE
-
-
 def answers_the_reflection(
     active_loop: str | None, intent: str | None, text: str, confidence: float
 ) -> bool:
@@ -146,11 +139,9 @@ def reply_after(
     `previous_bot_action` is the last thing Ember did before this message; `disclosures`
     the safety intents of this session's earlier messages, oldest first.
     """
-    if previous_bot_action == SAFETY_QUESTION and intent == "crisis" and denies_risk_only(text):
-        return SAFE_REPLY
-    if previous_bot_action == SAFETY_QUESTION and intent == "unclear_risk" and says_no_only(text):
-        # "no no, not like that, i just can't keep doing the back and forth": the classifier
-        # hears the same weariness that led to the question; the words are a no.
+    if previous_bot_action == SAFETY_QUESTION and intent in READ_AS_RISK and says_no(text):
+        # The safety net reads "going to hurt myself" as a crisis, and the classifier hears
+        # the weariness that led to the question; the words are a no.
         return SAFE_REPLY
     if previous_bot_action == SAFETY_QUESTION and intent not in OWN_RULES:
         if text.startswith("/"):  # a button: its intent is the answer
