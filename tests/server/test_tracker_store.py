@@ -4,6 +4,7 @@ SQLite, PostgreSQL and Redis (the last two skip when not reachable, fail when CI
 import time
 
 import pytest
+import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -188,3 +189,23 @@ async def test_after_a_new_session_only_the_new_session_is_read(two_workers):
     tracker.update(UserUttered("tonight", {"name": "nlu_fallback", "confidence": 1.0}))
     await worker.save(tracker)
     assert await user_texts(worker, "ana") == ["tonight"]
+
+
+async def test_a_turn_on_a_tracker_the_store_handed_out_is_saved_without_counting_the_session(
+    two_workers,
+):
+    worker, other = two_workers
+    await worker.save(conversation("ana", "he went quiet"))
+    tracker = await worker.retrieve("ana")
+    tracker.update(UserUttered("still nothing", {"name": "nlu_fallback", "confidence": 1.0}))
+    statements: list[str] = []
+    record = lambda conn, cursor, statement, *_: statements.append(statement)  # noqa: E731
+    sa.event.listen(worker.engine, "before_cursor_execute", record)
+    try:
+        await worker.save(tracker)
+    finally:
+        sa.event.remove(worker.engine, "before_cursor_execute", record)
+    # Rasa's count selects every column of the session's rows to count them.
+    assert not [statement for statement in statements if "events.data" in statement]
+    assert await user_texts(worker, "ana") == ["he went quiet", "still nothing"]
+    assert await user_texts(other, "ana") == ["he went quiet", "still nothing"]
