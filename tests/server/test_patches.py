@@ -4,12 +4,15 @@ Every test here fails on stock Rasa 3.6.21 (checked by running them with `apply(
 no-op): they test the behaviour each patch adds, not merely that something is cached.
 """
 
+import asyncio
+import gc
 import json
 
 import jsonschema
 import pytest
 import rasa
 import rasa.shared.utils.common
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.tracker_store import TrackerStore
@@ -226,3 +229,19 @@ async def test_a_new_session_after_no_to_remembering_forgets_what_was_written():
     assert forgotten == {"remember_consent": "no", "country": "GB"}
     for consent in ("yes", None):  # kept with consent, and as Rasa does when never asked
         assert (await carried(consent))["hardest_part"] == "the silence"
+
+
+def test_once_the_server_starts_what_it_loaded_is_left_out_of_pythons_collections():
+    app = rasa_run.configure_app()
+    after_start = [
+        signal.handler.keywords.get("listener")
+        for signal in app._future_signals
+        if signal.event == "server.init.after"
+    ]
+    assert patches.freeze_what_was_loaded in after_start
+    frozen = gc.get_freeze_count()
+    try:
+        asyncio.run(patches.freeze_what_was_loaded(app, None))
+        assert gc.get_freeze_count() > frozen
+    finally:
+        gc.unfreeze()
