@@ -298,9 +298,9 @@ def run_on_shared_port(
 
 
 async def freeze_what_was_loaded(*_: Any) -> None:
-    # The model and Rasa's modules are a few million objects that live as long as the
-    # server. Python's full collections walked them all, every few seconds under load:
-    # 50-400 ms with the event loop stopped, which was most of a 10-user round's p95.
+    # The model and Rasa's modules (about 270,000 objects) live as long as the server, and
+    # Python's full collections walked them all every few seconds under load, with the
+    # event loop stopped: the bursts of slow replies in a 10-user round.
     gc.collect()
     gc.freeze()
 

@@ -199,7 +199,10 @@ async def test_a_turn_on_a_tracker_the_store_handed_out_is_saved_without_countin
     tracker = await worker.retrieve("ana")
     tracker.update(UserUttered("still nothing", {"name": "nlu_fallback", "confidence": 1.0}))
     statements: list[str] = []
-    record = lambda conn, cursor, statement, *_: statements.append(statement)  # noqa: E731
+
+    def record(connection, cursor, statement, *_):
+        statements.append(statement)
+
     sa.event.listen(worker.engine, "before_cursor_execute", record)
     try:
         await worker.save(tracker)
