@@ -117,7 +117,7 @@ INTERRUPTING_INTENTS = SAFETY_INTENTS | CLOSING_INTENTS | frozenset(CUES)
 _CLOSING_WORDS = frozenset(
     "thanks thank you ty thx tysm so much very a lot bye goodbye byee bye bye goodnight good "
     "night nite gn see ya you later cya i have to gotta go need got must now for today "
-    "tonight ok okay cheers take care xx x love ember that s thats enough all".split()
+    "tonight ok okay cheers take care xx x love ember that s thats enough all i m im done".split()
 )
 # Answers that say nothing yet: met with a gentler question once, then accepted.
 _NO_ANSWER = re.compile(

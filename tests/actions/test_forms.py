@@ -169,6 +169,8 @@ def waiting_for_within_reach(text, intent):
         ("wait are you a real person", "bot_challenge", False),
         ("can you show me what ive written so far", "show_my_reflections", False),
         ("thank you, that's enough for tonight", "thank", False),
+        ("ok i'm done for tonight, thanks", "goodbye", False),
+        ("i'm done waiting for him, thanks to the silence", "goodbye", True),
     ],
 )
 async def test_a_message_interrupts_only_when_its_words_say_so(
