@@ -134,7 +134,7 @@ CRISIS_PATTERNS = _patterns(
     r"\b(?:fast enough|on purpose|tree|wall|bridge|cliff|truck|lorry)\b",
     r"\b(?:noose|rope to|hang from)\b",
     # "my last text to him" closes a relationship; a goodbye or suicide note is something else.
-    r"(?<!\bhim a )(?<!\bher a )(?<!\bthem a )\b(?:goodbye|suicide) (?:letter|note|message|text)s?"
+    r"\b(?:goodbye|suicide) (?:letter|note|message|text)s?"
     r"\b(?! (?:to|for) (?:him|her|them|my ex))",
     r"\b(?:final|last) (?:letter|note)s?\b"
     r"(?! (?:to|for) (?:him|her|them|my ex)| i (?:never|won t))",
@@ -207,6 +207,9 @@ FIGURES_OF_SPEECH = _patterns(
     r"\bcut(?:s|ting)? (?:me|him|her|them|us) (?:off|out)\b(?! from)"
     r"|\bcut(?:s|ting)? off (?:contact|ties|him|her|them|his|their|the|all|every)\b"
     r"|\bcut(?:s|ting)? (?:my|his|her) hair\b",
+    # A goodbye text sent to him or her ("text him one last goodbye message") ends a
+    # relationship. Left to "them" or to no one, a goodbye note is read as risk.
+    r"\b(?:him|her) (?:a |one )?(?:last |final )?goodbye (?:letter|note|message|text)s?\b",
     # "killing off an old version of myself": a change, not a death.
     r"\bkill(?:ing|ed)? off (?:an? |the |that |my )?(?:old|older|former)? ?"
     r"(?:version|part|side)s?\b",

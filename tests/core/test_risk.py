@@ -177,6 +177,8 @@ def test_a_weak_crisis_reading_asks_when_the_words_touch_on_risk_and_otherwise_s
         "i gave away all my stuff he bought me",
         "i'm thinking of cutting off his friends too",
         "a final goodbye to us",
+        "but rn i really want to text him one last goodbye message and tell him what i think",
+        "i want to send her a final goodbye text",
     ],
 )
 def test_breakup_language_is_not_crisis_in_its_words(text):
